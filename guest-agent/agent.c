@@ -1,0 +1,376 @@
+/*
+ * compatlab-agent: runs inside the guest, invoked by the orchestrator over SSH. Each command
+ * prints one JSON object on stdout and exits 0 (done), 1 (the operation failed) or 2 (usage).
+ *
+ *   info                 OS, kernel, boot id, uptime, loaded modules
+ *   install DIR          runs the install command of the package uploaded to DIR
+ *   uninstall DIR        runs its uninstall command
+ *   health               runs the health command of every installed package
+ *   reboot               syncs and reboots at once
+ *
+ * A package directory holds its payload and ".compatlab-package", written by the orchestrator:
+ * "key=value" lines for name, version, kind, install, uninstall and health.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define AGENT_VERSION "0.1.0"
+#define OUTPUT_MAX (64 * 1024)
+#define PACKAGE_FILE ".compatlab-package"
+#define INSTALLED_FILE ".compatlab-installed"
+#define PACKAGES_DIR "/var/lib/compatlab-agent/packages"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Prints s as a JSON string: quotes, backslashes and control characters escaped. */
+static void json_str(const char *s, size_t n)
+{
+	putchar('"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20 || c == 0x7F)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_key(const char *key, const char *value, bool comma)
+{
+	printf("%s\"%s\":", comma ? "," : "", key);
+	if (value)
+		json_str(value, strlen(value));
+	else
+		fputs("null", stdout);
+}
+
+/* Reads a small file into buf (NUL-terminated, trailing newline removed). */
+static bool read_small(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t len = fread(buf, 1, n - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	return true;
+}
+
+struct package {
+	char name[128], version[128], kind[32];
+	char install[1024], uninstall[1024], health[1024];
+};
+
+static bool package_read(const char *dir, struct package *p)
+{
+	char path[4096], line[1200];
+	snprintf(path, sizeof(path), "%s/%s", dir, PACKAGE_FILE);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	memset(p, 0, sizeof(*p));
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		const char *v = eq + 1;
+		struct { const char *key; char *dst; size_t n; } fields[] = {
+			{ "name", p->name, sizeof(p->name) },
+			{ "version", p->version, sizeof(p->version) },
+			{ "kind", p->kind, sizeof(p->kind) },
+			{ "install", p->install, sizeof(p->install) },
+			{ "uninstall", p->uninstall, sizeof(p->uninstall) },
+			{ "health", p->health, sizeof(p->health) },
+		};
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (strcmp(line, fields[i].key) == 0)
+				snprintf(fields[i].dst, fields[i].n, "%s", v);
+	}
+	fclose(f);
+	return p->name[0] != '\0';
+}
+
+struct result {
+	int exit_code; /* -1 when killed or not started */
+	bool timed_out;
+	int64_t duration_ms;
+	char output[OUTPUT_MAX];
+	size_t len;
+	size_t dropped;
+};
+
+/* Runs "sh -c command" in dir with a deadline, collecting stdout and stderr (bounded). */
+static void run_command(const char *dir, const char *command, int timeout_s, struct result *r)
+{
+	int pipefd[2];
+	int64_t start = now_ms();
+
+	memset(r, 0, sizeof(*r));
+	r->exit_code = -1;
+	if (pipe(pipefd) < 0) {
+		r->len = (size_t)snprintf(r->output, sizeof(r->output), "pipe: %s", strerror(errno));
+		return;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		r->len = (size_t)snprintf(r->output, sizeof(r->output), "fork: %s", strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return;
+	}
+	if (pid == 0) {
+		setsid();
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		int devnull = open("/dev/null", O_RDONLY);
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		if (chdir(dir) < 0)
+			_exit(126);
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	int64_t deadline = start + (int64_t)timeout_s * 1000;
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		if (left <= 0) {
+			r->timed_out = true;
+			kill(-pid, SIGKILL);
+			break;
+		}
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		int n = poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			continue;
+		char buf[4096];
+		ssize_t got = read(pipefd[0], buf, sizeof(buf));
+		if (got <= 0)
+			break;
+		size_t room = sizeof(r->output) - r->len;
+		size_t take = (size_t)got < room ? (size_t)got : room;
+		memcpy(r->output + r->len, buf, take);
+		r->len += take;
+		r->dropped += (size_t)got - take;
+	}
+	close(pipefd[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!r->timed_out && WIFEXITED(status))
+		r->exit_code = WEXITSTATUS(status);
+	r->duration_ms = now_ms() - start;
+}
+
+static void print_result_fields(const struct result *r)
+{
+	printf(",\"exit\":%d,\"timed_out\":%s,\"duration_ms\":%lld,\"output\":", r->exit_code,
+	       r->timed_out ? "true" : "false", (long long)r->duration_ms);
+	json_str(r->output, r->len);
+	printf(",\"output_truncated\":%zu", r->dropped);
+}
+
+static int cmd_info(void)
+{
+	struct utsname u;
+	char boot_id[64] = "", uptime[64] = "", tainted[32] = "0", hostname[256] = "";
+	uname(&u);
+	read_small("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
+	read_small("/proc/uptime", uptime, sizeof(uptime));
+	read_small("/proc/sys/kernel/tainted", tainted, sizeof(tainted));
+	gethostname(hostname, sizeof(hostname) - 1);
+
+	printf("{");
+	json_key("agent", "compatlab-agent", false);
+	json_key("version", AGENT_VERSION, true);
+	json_key("os", "linux", true);
+	json_key("kernel", u.release, true);
+	json_key("machine", u.machine, true);
+	json_key("hostname", hostname, true);
+	json_key("boot_id", boot_id, true);
+	printf(",\"uptime_ms\":%lld", (long long)(strtod(uptime, NULL) * 1000));
+	printf(",\"tainted\":%lld", strtoll(tainted, NULL, 10));
+	printf(",\"modules\":[");
+	FILE *f = fopen("/proc/modules", "r");
+	char line[512];
+	int n = 0;
+	while (f && fgets(line, sizeof(line), f) && n < 256) {
+		line[strcspn(line, " ")] = '\0';
+		printf("%s", n++ ? "," : "");
+		json_str(line, strlen(line));
+	}
+	if (f)
+		fclose(f);
+	printf("]}\n");
+	return 0;
+}
+
+static int cmd_run_package(const char *dir, bool install, int timeout_s)
+{
+	struct package p;
+	struct result *r = calloc(1, sizeof(*r));
+	char marker[4096];
+
+	if (!r)
+		return 1;
+	if (!package_read(dir, &p)) {
+		printf("{\"ok\":false,");
+		json_key("error", "no package description in the directory", false);
+		printf("}\n");
+		free(r);
+		return 1;
+	}
+	const char *command = install ? p.install : p.uninstall;
+	snprintf(marker, sizeof(marker), "%s/%s", dir, INSTALLED_FILE);
+	if (command[0])
+		run_command(dir, command, timeout_s, r);
+	else
+		r->exit_code = 0;
+	bool ok = r->exit_code == 0;
+	if (ok && install) {
+		FILE *f = fopen(marker, "w");
+		if (f)
+			fclose(f);
+	} else if (ok) {
+		unlink(marker);
+	}
+	sync();
+	printf("{\"ok\":%s", ok ? "true" : "false");
+	json_key("name", p.name, true);
+	json_key("version", p.version, true);
+	json_key("kind", p.kind, true);
+	print_result_fields(r);
+	printf("}\n");
+	free(r);
+	return ok ? 0 : 1;
+}
+
+static int cmd_health(int timeout_s)
+{
+	DIR *d = opendir(PACKAGES_DIR);
+	struct dirent *de;
+	struct result *r = calloc(1, sizeof(*r));
+	bool healthy = true;
+	int n = 0;
+
+	if (!r)
+		return 1;
+	printf("{\"packages\":[");
+	while (d && (de = readdir(d))) {
+		char dir[4096], marker[4200];
+		struct package p;
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", PACKAGES_DIR, de->d_name);
+		snprintf(marker, sizeof(marker), "%s/%s", dir, INSTALLED_FILE);
+		if (stat(marker, &st) < 0 || !package_read(dir, &p))
+			continue;
+		printf("%s{", n++ ? "," : "");
+		json_key("name", p.name, false);
+		json_key("version", p.version, true);
+		json_key("kind", p.kind, true);
+		if (p.health[0]) {
+			run_command(dir, p.health, timeout_s, r);
+			printf(",\"healthy\":%s", r->exit_code == 0 ? "true" : "false");
+			print_result_fields(r);
+			healthy = healthy && r->exit_code == 0;
+		} else {
+			printf(",\"healthy\":true");
+		}
+		printf("}");
+	}
+	if (d)
+		closedir(d);
+	printf("],\"healthy\":%s}\n", healthy ? "true" : "false");
+	free(r);
+	return healthy ? 0 : 1;
+}
+
+static int cmd_reboot(void)
+{
+	sync();
+	printf("{\"ok\":true}\n");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* let the SSH channel deliver the answer first */
+		setsid();
+		usleep(300 * 1000);
+		sync();
+		reboot(RB_AUTOBOOT);
+		_exit(1);
+	}
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: compatlab-agent [--timeout SECONDS] info|install DIR|uninstall DIR|health|reboot|version\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int timeout_s = 300;
+	int i = 1;
+	if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0) {
+		timeout_s = atoi(argv[i + 1]);
+		if (timeout_s <= 0 || timeout_s > 86400)
+			return usage();
+		i += 2;
+	}
+	if (i >= argc)
+		return usage();
+	const char *cmd = argv[i];
+	if (strcmp(cmd, "info") == 0 && argc == i + 1)
+		return cmd_info();
+	if (strcmp(cmd, "install") == 0 && argc == i + 2)
+		return cmd_run_package(argv[i + 1], true, timeout_s);
+	if (strcmp(cmd, "uninstall") == 0 && argc == i + 2)
+		return cmd_run_package(argv[i + 1], false, timeout_s);
+	if (strcmp(cmd, "health") == 0 && argc == i + 1)
+		return cmd_health(timeout_s);
+	if (strcmp(cmd, "reboot") == 0 && argc == i + 1)
+		return cmd_reboot();
+	if (strcmp(cmd, "version") == 0 && argc == i + 1) {
+		printf("{\"version\":\"%s\"}\n", AGENT_VERSION);
+		return 0;
+	}
+	return usage();
+}

@@ -1,0 +1,18 @@
+/* catalog.h: the image catalog, one YAML file per OS image in the catalog directory. */
+#pragma once
+
+#include "conf.h"
+#include "matrix.h"
+
+struct image {
+	char *name, *os, *build;
+	char *kernel, *initrd, *cmdline; /* direct kernel boot (absolute paths); kernel NULL for a disk boot */
+	char *disk;                      /* base qcow2 each cell overlays */
+	enum firmware firmware;
+	char *agent_user, *agent_key, *agent_host_key, *agent_command;
+};
+
+/* Loads DIR/NAME.yaml and checks that its files exist. NULL with err set; a missing image's
+ * error names the command that builds it. */
+struct image *catalog_load(const char *dir, const char *name, struct conf_error *err);
+void image_free(struct image *img);

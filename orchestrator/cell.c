@@ -1,0 +1,784 @@
+/*
+ * cell.c: one cell of the matrix, from a fresh overlay to its verdict.
+ *
+ *   PROVISION ─► BOOT 0 ─► AGENT READY ─► INSTALL sensor ─► INSTALL content ─┐
+ *   (overlay,     │ crash/hang:           │ exit != 0: INSTALL_FAILED         │
+ *    domain)      ▼ INFRA_ERROR           ▼ crash event: CRASH (boot 0)       │
+ *                                                                             ▼
+ *        ┌──────────────── for boot 1..N ◄────────────────────────────────────┘
+ *        │  reboot: agent "reboot" after a good boot, power cycle after a crash
+ *        │  wait: CRASHED event ─► crash recorded ─► outcome "crashed"
+ *        │        no agent by the deadline ─► "hung" (stop)
+ *        │        agent answers with a new boot id ─► health ─► settle ─► "ok"/"unhealthy"
+ *        │  K consecutive crashes ─► stop (BOOT_LOOP)
+ *        └─► verdict from the boot outcomes ─► TEARDOWN (domain, overlay; console kept)
+ *
+ * Anything the lab itself gets wrong (libvirt, SSH, the image before install) is INFRA_ERROR
+ * and is retried as the plan allows; it is never a product verdict.
+ */
+#include "cell.h"
+#include "console.h"
+#include "json.h"
+#include "log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_BOOTS 101
+#define AGENT_PACKAGES "/var/lib/compatlab-agent/packages"
+#define CONNECT_ATTEMPT_MS 1500
+#define AGENT_CALL_MS 30000
+#define INFO_CALL_MS 10000
+#define CONSOLE_READ_MAX (1u << 20)
+#define EXCERPT_LINES 60
+#define EXCERPT_BYTES (16u * 1024)
+
+struct attempt {
+	struct cell_env *env;
+	const struct cell *cell;
+	int64_t cell_id;
+	unsigned number;
+	const struct image *img;
+	const struct hardware_profile *hw;
+	const struct package *sensor, *content;
+	char *key, *dir, *overlay, *console, *domain_name;
+	struct lab_domain *dom;
+	struct transport_session *session;
+	struct transport_target target;
+	int port;
+	char boot_id[64];
+	/* shared with the event hook, which runs on the lab's event thread */
+	pthread_mutex_t lock;
+	unsigned boot;          /* the boot in progress */
+	bool crashed;           /* the hook recorded a crash of this boot */
+	bool reboot_requested;  /* REBOOT events are ours until the new boot's agent answers */
+	off_t console_offset;   /* where this boot's console output starts */
+	enum boot_outcome outcomes[MAX_BOOTS];
+	size_t n_outcomes;
+	/* outcome of the attempt */
+	enum verdict verdict;
+	unsigned boot_index;
+	char *reason;
+	char *evidence;
+	bool interrupted;
+};
+
+static bool stopping(struct attempt *a)
+{
+	if (*a->env->stop)
+		a->interrupted = true;
+	return a->interrupted;
+}
+
+/* Sets the attempt's verdict once; later calls are ignored. */
+static void conclude(struct attempt *a, enum verdict v, unsigned boot, char *reason, char *evidence)
+{
+	if (a->verdict != VERDICT_NONE) {
+		free(reason);
+		free(evidence);
+		return;
+	}
+	a->verdict = v;
+	a->boot_index = boot;
+	a->reason = reason;
+	a->evidence = evidence;
+}
+
+#define infra(a, ...) conclude((a), VERDICT_INFRA_ERROR, 0, xasprintf(__VA_ARGS__), NULL)
+
+char *cell_dir_name(const char *key)
+{
+	char *s = xstrdup(key);
+	for (char *p = s; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	return s;
+}
+
+/* The session is closed under the lock: the event hook may be interrupting it. */
+static void session_close(struct attempt *a)
+{
+	pthread_mutex_lock(&a->lock);
+	struct transport_session *s = a->session;
+	a->session = NULL;
+	pthread_mutex_unlock(&a->lock);
+	if (s)
+		a->env->transport->close(s);
+}
+
+static void set_evidence(struct attempt *a, char *text)
+{
+	pthread_mutex_lock(&a->lock);
+	free(a->evidence);
+	a->evidence = text;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void on_domain_event(const struct lab_event *ev, void *data);
+
+static int run_program(char *const argv[], char **why)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	char buf[1024];
+	ssize_t n = read(pipefd[0], buf, sizeof(buf) - 1);
+	close(pipefd[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	*why = sanitize_text(buf, n > 0 ? (size_t)n : 0, 500);
+	return -EIO;
+}
+
+/* Provisioning: a fresh qcow2 overlay of the image's disk and a transient domain. */
+static int provision(struct attempt *a)
+{
+	_cleanup_free_ char *why = NULL;
+	int r;
+
+	if ((r = mkdir_p(a->dir, 0755)) < 0) {
+		infra(a, "cannot create %s: %s", a->dir, strerror(-r));
+		return r;
+	}
+	a->overlay = path_join(a->dir, "disk.qcow2");
+	a->console = path_join(a->dir, "console.log");
+	unlink(a->overlay);
+	unlink(a->console);
+	char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", a->img->disk, a->overlay, NULL };
+	if ((r = run_program(argv, &why)) < 0) {
+		infra(a, "qemu-img create of the overlay failed: %s", why ? why : strerror(-r));
+		return r;
+	}
+	_cleanup_free_ char *owner = xasprintf("%s run=%lld cell=%lld dir=%s", a->env->owner, (long long)a->env->run_id,
+					       (long long)a->cell_id, a->dir);
+	/* the port is free when chosen but another process may take it first: try a few */
+	for (int tries = 0; tries < 3; tries++) {
+		a->port = lab_free_port("127.0.0.1");
+		if (a->port < 0) {
+			infra(a, "no free loopback port: %s", strerror(-a->port));
+			return a->port;
+		}
+		struct lab_domain_spec spec = {
+			.name = a->domain_name, .hw = a->hw, .kernel = a->img->kernel, .initrd = a->img->initrd,
+			.cmdline = a->img->cmdline, .disk = a->overlay, .console_path = a->console,
+			.ssh_addr = "127.0.0.1", .ssh_port = a->port, .owner = owner,
+			.on_event = on_domain_event, .event_data = a,
+		};
+		free(why);
+		why = NULL;
+		r = a->env->lab->ops->domain_start(a->env->lab, &spec, &a->dom, &why);
+		if (r == 0)
+			break;
+		log_warnx("%s: domain start failed (try %d): %s", a->key, tries + 1, why);
+	}
+	if (r < 0) {
+		infra(a, "the domain did not start: %s", why ? why : strerror(-r));
+		return r;
+	}
+	a->target = (struct transport_target){
+		.host = "127.0.0.1", .port = a->port, .user = a->img->agent_user, .key_path = a->img->agent_key,
+		.host_key = a->img->agent_host_key,
+	};
+	return 0;
+}
+
+static void teardown(struct attempt *a)
+{
+	session_close(a);
+	a->env->lab->ops->domain_destroy(a->dom);
+	a->dom = NULL;
+	if (a->overlay)
+		unlink(a->overlay);
+}
+
+/* The console output of the current boot (bounded). */
+static char *console_of_boot(struct attempt *a, size_t *len)
+{
+	char *text = NULL;
+	int fd = open(a->console, O_RDONLY | O_CLOEXEC);
+	*len = 0;
+	if (fd < 0)
+		return xstrdup("");
+	struct stat st;
+	off_t start = a->console_offset;
+	if (fstat(fd, &st) == 0 && st.st_size - start > (off_t)CONSOLE_READ_MAX)
+		start = st.st_size - CONSOLE_READ_MAX;
+	if (fstat(fd, &st) < 0 || st.st_size < start) {
+		close(fd);
+		return xstrdup("");
+	}
+	text = xmalloc((size_t)(st.st_size - start) + 1);
+	ssize_t n = pread(fd, text, (size_t)(st.st_size - start), start);
+	close(fd);
+	*len = n > 0 ? (size_t)n : 0;
+	text[*len] = '\0';
+	return text;
+}
+
+static off_t console_size(struct attempt *a)
+{
+	struct stat st;
+	return stat(a->console, &st) == 0 ? st.st_size : 0;
+}
+
+/* Records a crash of boot `boot` seen through `source` (the event, or NULL for none).
+ * Called with a->lock held, normally on the event thread. */
+static void record_crash(struct attempt *a, unsigned boot, const struct lab_event *ev, const char *source)
+{
+	size_t len;
+	struct console_crash cc;
+	_cleanup_free_ char *text = console_of_boot(a, &len);
+	console_classify(text, len, &cc);
+	_cleanup_free_ char *excerpt = console_tail(text, len, EXCERPT_LINES, EXCERPT_BYTES);
+	int64_t event_ms = ev ? ev->wall_ms : now_wall_ms();
+	struct store_crash crash = {
+		.attempt = a->number, .boot = boot, .kind = cc.kind[0] ? cc.kind : "panic", .source = source,
+		.title = cc.title[0] ? cc.title : (ev ? ev->what : "guest crashed"),
+		.module = cc.module[0] ? cc.module : NULL, .reason = cc.reason[0] ? cc.reason : NULL,
+		.event_ms = event_ms, .recorded_ms = now_wall_ms(), .console = excerpt,
+	};
+	store_crash_add(a->env->store, a->cell_id, &crash);
+	char t_event[32], t_rec[32];
+	log_info("%s: boot %u crashed: %s%s%s (event %s at %s, recorded at %s, +%lld ms)", a->key, boot, crash.title,
+		 cc.function[0] ? " in " : "", cc.function,
+		 ev ? ev->what : source, format_time_ms(event_ms, t_event, sizeof(t_event)) + 11,
+		 format_time_ms(crash.recorded_ms, t_rec, sizeof(t_rec)) + 11, (long long)(crash.recorded_ms - event_ms));
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_printf(&sb, "%s %s on boot %u: %s", source, ev ? ev->what : "", boot, crash.title);
+	if (cc.function[0])
+		strbuf_printf(&sb, " in %s", cc.function);
+	if (cc.module[0])
+		strbuf_printf(&sb, " [%s]", cc.module);
+	if (cc.reason[0])
+		strbuf_printf(&sb, "; panic: %s", cc.reason);
+	free(a->evidence);
+	a->evidence = strbuf_steal(&sb);
+}
+
+/* On the lab's event thread: a crash is recorded the moment it is reported, and any SSH call
+ * the cell thread is blocked in is cut short. */
+static void on_domain_event(const struct lab_event *ev, void *data)
+{
+	struct attempt *a = data;
+	pthread_mutex_lock(&a->lock);
+	bool crash = ev->kind == LAB_EVENT_CRASHED || (ev->kind == LAB_EVENT_REBOOT && !a->reboot_requested);
+	if (crash && !a->crashed) {
+		/* a guest that resets by itself after a panic, without a panic device, shows as a REBOOT */
+		record_crash(a, a->boot, ev, ev->kind == LAB_EVENT_CRASHED ? "pvpanic" : "reboot");
+		a->crashed = true;
+		if (a->session)
+			a->env->transport->interrupt(a->session);
+	}
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Starts bookkeeping for boot `boot`. */
+static void boot_begin(struct attempt *a, unsigned boot)
+{
+	pthread_mutex_lock(&a->lock);
+	a->boot = boot;
+	a->crashed = false;
+	a->console_offset = console_size(a);
+	pthread_mutex_unlock(&a->lock);
+}
+
+enum wait_result {
+	WAIT_READY,
+	WAIT_CRASHED,
+	WAIT_HUNG,
+	WAIT_FAILED, /* infra: concluded already */
+};
+
+/* Handles one lab event during a boot. Returns WAIT_CRASHED when it was a crash (recorded),
+ * WAIT_FAILED when the domain died, WAIT_READY to go on. */
+static enum wait_result handle_event(struct attempt *a, unsigned boot, const struct lab_event *ev)
+{
+	bool crashed;
+	switch (ev->kind) {
+	case LAB_EVENT_CRASHED:
+	case LAB_EVENT_REBOOT:
+		/* the hook saw the event first and recorded any crash */
+		pthread_mutex_lock(&a->lock);
+		crashed = a->crashed;
+		pthread_mutex_unlock(&a->lock);
+		return crashed ? WAIT_CRASHED : WAIT_READY;
+	case LAB_EVENT_STOPPED:
+		infra(a, "the domain stopped unexpectedly on boot %u (%s)", boot, ev->what);
+		return WAIT_FAILED;
+	default:
+		return WAIT_READY;
+	}
+}
+
+/* Watches events until deadline; WAIT_READY when nothing happened. */
+static enum wait_result watch(struct attempt *a, unsigned boot, int64_t deadline)
+{
+	struct lab_event ev;
+	while (!stopping(a) && a->env->lab->ops->domain_wait_event(a->dom, deadline, &ev) == 0) {
+		enum wait_result w = handle_event(a, boot, &ev);
+		if (w != WAIT_READY)
+			return w;
+	}
+	return stopping(a) ? WAIT_FAILED : WAIT_READY;
+}
+
+/* Runs the agent with args; parses its JSON answer into *out. Returns the exit status (>= 0)
+ * or a negative errno when the transport failed. */
+static int agent_call(struct attempt *a, const char *args, int64_t timeout_ms, struct json **out, char **why)
+{
+	struct transport_result res;
+	_cleanup_free_ char *cmd = xasprintf("%s --timeout %lld %s", a->img->agent_command,
+					     (long long)(timeout_ms / 1000 > 0 ? timeout_ms / 1000 : 1), args);
+	*out = NULL;
+	int r = a->env->transport->exec(a->session, cmd, now_mono_ms() + timeout_ms + 5000, &res);
+	if (r < 0) {
+		*why = xasprintf("agent '%s' failed: %s", args, strerror(-r));
+		transport_result_clear(&res);
+		return r;
+	}
+	char *err = NULL;
+	*out = json_parse(res.out, res.out_len, &err);
+	if (!*out) {
+		_cleanup_free_ char *shown = sanitize_text(res.out, res.out_len, 200);
+		_cleanup_free_ char *shown_err = sanitize_text(res.err, res.err_len, 200);
+		*why = xasprintf("agent '%s' answered no valid JSON (%s): '%s' %s", args, err, shown, shown_err);
+		free(err);
+		r = -EBADMSG;
+	} else {
+		r = res.exit_status;
+	}
+	transport_result_clear(&res);
+	return r;
+}
+
+/* Boot `boot`: waits for the agent of a new boot, the crash, or the deadline. */
+static enum wait_result wait_agent(struct attempt *a, unsigned boot, int64_t *ready_ms)
+{
+	const struct plan *plan = &a->env->matrix->plan;
+	int64_t start = now_mono_ms(), deadline = start + plan->agent_deadline_ms;
+	_cleanup_free_ char *last_why = NULL;
+
+	while (!stopping(a)) {
+		enum wait_result w = watch(a, boot, now_mono_ms() + 250);
+		if (w != WAIT_READY)
+			return w;
+		if (now_mono_ms() >= deadline)
+			break;
+		char *why = NULL;
+		int64_t attempt_deadline = now_mono_ms() + CONNECT_ATTEMPT_MS;
+		if (attempt_deadline > deadline)
+			attempt_deadline = deadline;
+		struct transport_session *session = NULL;
+		int r = a->env->transport->connect(&a->target, attempt_deadline, &session, &why);
+		if (r == -EBADMSG) {
+			infra(a, "boot %u: %s", boot, why);
+			free(why);
+			return WAIT_FAILED;
+		}
+		if (r < 0) {
+			free(last_why);
+			last_why = why;
+			continue;
+		}
+		pthread_mutex_lock(&a->lock);
+		a->session = session;
+		bool crashed = a->crashed;
+		pthread_mutex_unlock(&a->lock);
+		if (crashed) /* the hook could not interrupt a session it did not know yet */
+			continue;
+		struct json *info = NULL;
+		r = agent_call(a, "info", INFO_CALL_MS, &info, &why);
+		const char *boot_id = json_get_string(info, "boot_id", "");
+		if (r == 0 && *boot_id && !streq(boot_id, a->boot_id)) {
+			snprintf(a->boot_id, sizeof(a->boot_id), "%s", boot_id);
+			*ready_ms = now_mono_ms() - start;
+			json_free(info);
+			pthread_mutex_lock(&a->lock);
+			a->reboot_requested = false;
+			pthread_mutex_unlock(&a->lock);
+			return WAIT_READY;
+		}
+		/* the previous boot still answering, or an agent not ready yet */
+		json_free(info);
+		session_close(a);
+		free(last_why);
+		last_why = why ? why : xstrdup("the agent still reports the previous boot");
+		if (r == -EBADMSG) {
+			infra(a, "boot %u: %s", boot, last_why);
+			return WAIT_FAILED;
+		}
+	}
+	if (stopping(a))
+		return WAIT_FAILED;
+	log_debug("%s: boot %u: no agent: %s", a->key, boot, last_why ? last_why : "?");
+	return WAIT_HUNG;
+}
+
+static void record_boot(struct attempt *a, unsigned boot, int64_t started_wall, int64_t ready_ms, enum boot_outcome o,
+			const char *detail)
+{
+	store_boot_add(a->env->store, a->cell_id, a->number, boot, started_wall, ready_ms, boot_outcome_name(o), detail);
+	if (boot > 0 && a->n_outcomes < MAX_BOOTS)
+		a->outcomes[a->n_outcomes++] = o;
+}
+
+/* The evidence of a hang: the deadline and what the console said last. */
+static char *hang_evidence(struct attempt *a, unsigned boot, char **excerpt)
+{
+	size_t len;
+	_cleanup_free_ char *text = console_of_boot(a, &len);
+	_cleanup_free_ char *last = console_last_line(text, len);
+	*excerpt = console_tail(text, len, EXCERPT_LINES, EXCERPT_BYTES);
+	return xasprintf("no agent within %llds on boot %u; last console line: '%s'",
+			 (long long)(a->env->matrix->plan.agent_deadline_ms / 1000), boot, last);
+}
+
+/* One full boot: wait for the agent, check health (after install), watch it settle. */
+static enum boot_outcome run_boot(struct attempt *a, unsigned boot, bool *failed)
+{
+	int64_t started_wall = now_wall_ms(), ready_ms = -1;
+	*failed = false;
+
+	enum wait_result w = wait_agent(a, boot, &ready_ms);
+	if (w == WAIT_FAILED) {
+		*failed = true;
+		return BOOT_HUNG;
+	}
+	if (w == WAIT_CRASHED) {
+		record_boot(a, boot, started_wall, -1, BOOT_CRASHED, a->evidence);
+		return BOOT_CRASHED;
+	}
+	if (w == WAIT_HUNG) {
+		_cleanup_free_ char *excerpt = NULL;
+		_cleanup_free_ char *ev = hang_evidence(a, boot, &excerpt);
+		_cleanup_free_ char *detail = xasprintf("%s\n%s", ev, excerpt);
+		record_boot(a, boot, started_wall, -1, BOOT_HUNG, detail);
+		set_evidence(a, xstrdup(ev));
+		return BOOT_HUNG;
+	}
+	log_info("%s: boot %u: agent ready after %.1f s", a->key, boot, (double)ready_ms / 1000);
+
+	enum boot_outcome outcome = BOOT_OK;
+	_cleanup_free_ char *detail = NULL;
+	if (boot > 0) {
+		struct json *health = NULL;
+		char *why = NULL;
+		int r = agent_call(a, "health", AGENT_CALL_MS, &health, &why);
+		if (r < 0) {
+			/* the guest may have died under us: a crash event tells */
+			enum wait_result cw = watch(a, boot, now_mono_ms() + 2000);
+			free(why);
+			json_free(health);
+			if (cw == WAIT_CRASHED) {
+				record_boot(a, boot, started_wall, ready_ms, BOOT_CRASHED, a->evidence);
+				return BOOT_CRASHED;
+			}
+			*failed = true;
+			infra(a, "boot %u: health check failed", boot);
+			return BOOT_HUNG;
+		}
+		if (!json_get_bool(health, "healthy", false)) {
+			outcome = BOOT_UNHEALTHY;
+			const struct json *pkgs = json_get(health, "packages");
+			struct strbuf sb;
+			strbuf_init(&sb);
+			for (size_t i = 0; pkgs && pkgs->type == JSON_ARRAY && i < pkgs->n; i++) {
+				if (json_get_bool(pkgs->items[i], "healthy", true))
+					continue;
+				const char *out = json_get_string(pkgs->items[i], "output", "");
+				_cleanup_free_ char *name = sanitize_text(json_get_string(pkgs->items[i], "name", "?"),
+									  strlen(json_get_string(pkgs->items[i], "name", "?")), 100);
+				_cleanup_free_ char *o = sanitize_text(out, strlen(out), 500);
+				strbuf_printf(&sb, "%s%s unhealthy on boot %u: %s", sb.len ? "; " : "", name, boot, o);
+			}
+			detail = strbuf_steal(&sb);
+			set_evidence(a, xstrdup(detail));
+		}
+		json_free(health);
+		free(why);
+	}
+	/* a crash shortly after the agent came up still belongs to this boot */
+	w = watch(a, boot, now_mono_ms() + a->env->matrix->plan.settle_ms);
+	if (w == WAIT_FAILED) {
+		*failed = true;
+		return BOOT_HUNG;
+	}
+	if (w == WAIT_CRASHED) {
+		record_boot(a, boot, started_wall, ready_ms, BOOT_CRASHED, a->evidence);
+		return BOOT_CRASHED;
+	}
+	record_boot(a, boot, started_wall, ready_ms, outcome, detail);
+	return outcome;
+}
+
+/* Uploads a package's payload and its description, then runs the agent's install. */
+static int install_package(struct attempt *a, const struct package *p)
+{
+	const char *what = package_kind_name(p->kind);
+	_cleanup_free_ char *remote = xasprintf("%s/%.16s", AGENT_PACKAGES, p->sha256);
+	_cleanup_free_ char *mk = xasprintf("mkdir -p %s && rm -rf %s/* %s/.compatlab-*", remote, remote, remote);
+	int64_t deadline = now_mono_ms() + a->env->matrix->plan.install_deadline_ms;
+	struct transport_result res;
+	char *why = NULL;
+	int r;
+
+	if ((r = a->env->transport->exec(a->session, mk, deadline, &res)) < 0 || res.exit_status != 0) {
+		infra(a, "cannot create %s in the guest (%s)", remote, r < 0 ? strerror(-r) : "mkdir failed");
+		transport_result_clear(&res);
+		return -EIO;
+	}
+	transport_result_clear(&res);
+	for (size_t i = 0; i < p->n_entries; i++) {
+		const struct package_entry *e = &p->entries[i];
+		_cleanup_free_ char *dst = xasprintf("%s/%s", remote, e->path);
+		_cleanup_free_ char *src = path_join(p->staging, e->path);
+		if (e->dir)
+			r = a->env->transport->mkdir(a->session, dst, 0755, deadline);
+		else if (e->link)
+			r = a->env->transport->symlink(a->session, e->link, dst, deadline);
+		else
+			r = a->env->transport->upload(a->session, src, dst, e->exec ? 0755 : 0644, deadline);
+		if (r < 0) {
+			infra(a, "upload of %s '%s' to the guest failed: %s", what, e->path, strerror(-r));
+			return r;
+		}
+	}
+	/* the description the agent reads: one key=value a line, values single-line by validation */
+	_cleanup_free_ char *desc = xasprintf("name=%s\nversion=%s\nkind=%s\ninstall=%s\nuninstall=%s\nhealth=%s\n", p->name,
+					      p->version, what, p->install, p->uninstall ? p->uninstall : "",
+					      p->health ? p->health : "");
+	_cleanup_free_ char *local = path_join(a->dir, "package.desc");
+	_cleanup_free_ char *dst = xasprintf("%s/.compatlab-package", remote);
+	if ((r = write_file(local, desc, strlen(desc), 0644)) < 0 ||
+	    (r = a->env->transport->upload(a->session, local, dst, 0644, deadline)) < 0) {
+		infra(a, "upload of the %s description failed: %s", what, strerror(-r));
+		return r;
+	}
+	unlink(local);
+
+	struct json *ans = NULL;
+	_cleanup_free_ char *args = xasprintf("install %s", remote);
+	int64_t t0 = now_mono_ms();
+	r = agent_call(a, args, a->env->matrix->plan.install_deadline_ms, &ans, &why);
+	if (r < 0) {
+		/* did the guest crash while installing? */
+		json_free(ans);
+		if (watch(a, 0, now_mono_ms() + 2000) == WAIT_CRASHED) {
+			conclude(a, VERDICT_CRASH, 0, xasprintf("crashed while installing %s %s %s", what, p->name, p->version),
+				 xstrdup(a->evidence));
+		} else {
+			infra(a, "install of %s %s: %s", what, p->name, why);
+		}
+		free(why);
+		return -EIO;
+	}
+	bool ok = json_get_bool(ans, "ok", false);
+	const char *output = json_get_string(ans, "output", "");
+	_cleanup_free_ char *out = sanitize_text(output, strlen(output), 2000);
+	store_metric_add(a->env->store, a->cell_id, a->number, p->kind == PACKAGE_SENSOR ? "install_sensor" : "install_content",
+			 (double)(now_mono_ms() - t0) / 1000, "s", "host: agent install call, upload excluded");
+	if (!ok) {
+		bool timed_out = json_get_bool(ans, "timed_out", false);
+		conclude(a, VERDICT_INSTALL_FAILED, 0,
+			 xasprintf("%s %s %s: install %s", what, p->name, p->version,
+				   timed_out ? "timed out" : "failed"),
+			 xasprintf("install of %s %s %s exited %d%s: %s", what, p->name, p->version,
+				   (int)json_get_number(ans, "exit", -1), timed_out ? " (timed out)" : "", out));
+		json_free(ans);
+		return -EIO;
+	}
+	json_free(ans);
+	free(why);
+	/* a live crash right after install */
+	if (watch(a, 0, now_mono_ms() + 200) == WAIT_CRASHED) {
+		conclude(a, VERDICT_CRASH, 0, xasprintf("crashed while installing %s %s", what, p->name), xstrdup(a->evidence));
+		return -EIO;
+	}
+	log_info("%s: installed %s %s %s", a->key, what, p->name, p->version);
+	return 0;
+}
+
+/* After "agent reboot": the guest resets within a second; its REBOOT event says it did. */
+static bool await_reboot(struct attempt *a)
+{
+	struct lab_event ev;
+	int64_t deadline = now_mono_ms() + 15000;
+	while (a->env->lab->ops->domain_wait_event(a->dom, deadline, &ev) == 0) {
+		if (ev.kind == LAB_EVENT_REBOOT)
+			return true;
+		if (ev.kind == LAB_EVENT_CRASHED || ev.kind == LAB_EVENT_STOPPED)
+			return false;
+	}
+	return false;
+}
+
+/* Starts boot `boot`: a clean reboot through the agent, or a power cycle after a crash or hang.
+ * 0 when the boot is under way, 1 when the guest crashed while rebooting, <0 on infra failure. */
+static int reboot_guest(struct attempt *a, unsigned boot, bool power_cycle)
+{
+	char *why = NULL;
+	boot_begin(a, boot);
+	if (!power_cycle && a->session) {
+		struct json *ans = NULL;
+		pthread_mutex_lock(&a->lock);
+		a->reboot_requested = true;
+		pthread_mutex_unlock(&a->lock);
+		int r = agent_call(a, "reboot", 10000, &ans, &why);
+		json_free(ans);
+		free(why);
+		why = NULL;
+		session_close(a);
+		if (r == 0 && await_reboot(a))
+			return 0;
+		pthread_mutex_lock(&a->lock);
+		bool crashed = a->crashed;
+		pthread_mutex_unlock(&a->lock);
+		if (crashed)
+			return 1; /* it crashed on the way down: that is this boot's outcome */
+		log_warnx("%s: the guest did not reboot on request; power-cycling", a->key);
+	}
+	session_close(a);
+	pthread_mutex_lock(&a->lock);
+	a->reboot_requested = false;
+	pthread_mutex_unlock(&a->lock);
+	boot_begin(a, boot);
+	if (a->env->lab->ops->domain_power_cycle(a->dom, &why) < 0) {
+		infra(a, "power cycle before boot %u failed: %s", boot, why);
+		free(why);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void attempt_run(struct attempt *a)
+{
+	const struct plan *plan = &a->env->matrix->plan;
+	bool failed;
+
+	if (!package_content_fits(a->content, a->sensor)) {
+		conclude(a, VERDICT_INSTALL_FAILED, 0,
+			 xasprintf("content %s is not for sensor %s %s", a->content->name, a->sensor->name, a->sensor->version),
+			 xasprintf("content %s %s requires sensor %s", a->content->name, a->content->version, a->content->sensor));
+		return;
+	}
+	if (provision(a) < 0)
+		return;
+
+	/* boot 0: the clean image must come up before anything is installed */
+	enum boot_outcome o = run_boot(a, 0, &failed);
+	if (failed)
+		return;
+	if (o != BOOT_OK) {
+		infra(a, "the image did not boot cleanly before install (boot 0 %s): %s", boot_outcome_name(o),
+		      a->evidence ? a->evidence : "");
+		return;
+	}
+	if (install_package(a, a->sensor) < 0 || install_package(a, a->content) < 0)
+		return;
+
+	bool cycle = false;
+	for (unsigned boot = 1; boot <= plan->boots && !stopping(a); boot++) {
+		int r = reboot_guest(a, boot, cycle);
+		if (r < 0)
+			return;
+		if (r == 1) {
+			o = BOOT_CRASHED;
+			record_boot(a, boot, now_wall_ms(), -1, o, a->evidence);
+		} else {
+			o = run_boot(a, boot, &failed);
+		}
+		if (failed)
+			return;
+		cycle = o == BOOT_CRASHED || o == BOOT_HUNG;
+		if (o == BOOT_HUNG)
+			break;
+		/* a boot loop is established: more boots would only repeat it */
+		unsigned run = 0;
+		for (size_t i = a->n_outcomes; i > 0 && a->outcomes[i - 1] == BOOT_CRASHED; i--)
+			run++;
+		if (run >= plan->boot_loop_after)
+			break;
+	}
+	if (stopping(a))
+		return;
+	unsigned idx;
+	enum verdict v = verdict_from_boots(a->outcomes, a->n_outcomes, plan->boot_loop_after, &idx);
+	unsigned crashes = 0;
+	for (size_t i = 0; i < a->n_outcomes; i++)
+		crashes += a->outcomes[i] == BOOT_CRASHED;
+	char *reason;
+	switch (v) {
+	case VERDICT_BOOT_LOOP:
+		reason = xasprintf("crashed on %u of %zu boots after install, consecutively from boot %u", crashes,
+				   a->n_outcomes, idx);
+		break;
+	case VERDICT_CRASH: reason = xasprintf("crashed on boot %u of %zu after install", idx, a->n_outcomes); break;
+	case VERDICT_HANG: reason = xasprintf("hung on boot %u after install", idx); break;
+	case VERDICT_SENSOR_UNHEALTHY: reason = xasprintf("sensor unhealthy on boot %u", idx); break;
+	default: reason = xasprintf("%zu boots after install, all healthy", a->n_outcomes); break;
+	}
+	conclude(a, v, idx, reason, v == VERDICT_PASS ? NULL : (a->evidence ? xstrdup(a->evidence) : NULL));
+}
+
+enum verdict cell_execute(struct cell_env *env, const struct cell *cell, int64_t cell_id)
+{
+	const struct matrix *m = env->matrix;
+	_cleanup_free_ char *key = matrix_cell_key(m, cell);
+	_cleanup_free_ char *dirname = cell_dir_name(key);
+	enum verdict v = VERDICT_NONE;
+
+	for (unsigned tries = 0; tries <= m->plan.retries && !*env->stop; tries++) {
+		struct attempt a = {
+			.env = env, .cell = cell, .cell_id = cell_id, .key = key,
+			.img = env->images[cell->image], .hw = &m->hardware[cell->hardware],
+			.sensor = env->sensors[cell->sensor], .content = env->contents[cell->content],
+		};
+		if (store_cell_begin(env->store, cell_id, &a.number) < 0)
+			return VERDICT_NONE;
+		pthread_mutex_init(&a.lock, NULL);
+		a.dir = xasprintf("%s/%s/attempt-%u", env->run_dir, dirname, a.number);
+		a.domain_name = xasprintf(CELL_DOMAIN_PREFIX "r%lld-c%lld-a%u", (long long)env->run_id, (long long)cell_id,
+					  a.number);
+		log_info("%s: attempt %u (%s)", key, a.number, a.domain_name);
+		attempt_run(&a);
+		teardown(&a);
+		v = a.verdict;
+		bool retry = v == VERDICT_INFRA_ERROR && tries < m->plan.retries && !*env->stop;
+		if (v == VERDICT_INFRA_ERROR)
+			log_warnx("%s: INFRA_ERROR: %s%s", key, a.reason, retry ? " (retrying)" : "");
+		if (!a.interrupted && !retry && v != VERDICT_NONE) {
+			store_cell_finish(env->store, cell_id, v, a.boot_index, a.reason, a.evidence);
+			log_info("%s: %s: %s", key, verdict_name(v), a.reason);
+		}
+		if (a.interrupted)
+			v = VERDICT_NONE;
+		free(a.reason);
+		free(a.evidence);
+		free(a.dir);
+		free(a.domain_name);
+		free(a.overlay);
+		free(a.console);
+		pthread_mutex_destroy(&a.lock);
+		if (!retry)
+			break;
+	}
+	return v;
+}

@@ -1,0 +1,69 @@
+/* cmd-matrix.c: "validate" checks a matrix file; "cells" lists the cells it expands to. */
+#include "cmd.h"
+#include "matrix.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+static struct matrix *load_or_report(const char *path)
+{
+	struct conf_error err = { 0 };
+	struct matrix *m = matrix_load(path, &err);
+	if (!m) {
+		_cleanup_free_ char *msg = conf_error_format(&err);
+		fprintf(stderr, "%s\n", msg);
+		conf_error_clear(&err);
+	}
+	return m;
+}
+
+static int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	if (argc != 2)
+		return cmd_usage_error(&cmd_validate_entry, "expected one matrix file");
+	struct matrix *m = load_or_report(argv[1]);
+	if (!m)
+		return EXIT_USAGE;
+	struct cell *cells;
+	size_t n = matrix_expand(m, &cells);
+	printf("%s: valid: matrix '%s', %zu cells (%zu images x %zu hardware x %zu sensors x %zu contents",
+	       argv[1], m->name, n, m->n_images, m->n_hardware, m->n_sensors, m->n_contents);
+	if (m->n_include || m->n_exclude)
+		printf(", %zu include and %zu exclude filters", m->n_include, m->n_exclude);
+	printf(")\n");
+	free(cells);
+	matrix_free(m);
+	return n ? EXIT_PASS : cmd_error(EXIT_USAGE, "%s: the filters leave no cell to test", argv[1]);
+}
+
+static int cmd_cells(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = { { "shard", required_argument, NULL, 'S' }, { 0 } };
+	unsigned k = 0, n = 1;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'S' || sscanf(optarg, "%u/%u", &k, &n) != 2 || n == 0 || k == 0 || k > n)
+			return cmd_usage_error(&cmd_cells_entry, "--shard takes K/N with 1 <= K <= N");
+		k--;
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error(&cmd_cells_entry, "expected one matrix file");
+	struct matrix *m = load_or_report(argv[optind]);
+	if (!m)
+		return EXIT_USAGE;
+	struct cell *cells;
+	size_t count = matrix_expand(m, &cells);
+	count = matrix_shard(m, cells, count, k, n);
+	for (size_t i = 0; i < count; i++) {
+		_cleanup_free_ char *key = matrix_cell_key(m, &cells[i]);
+		printf("%s\n", key);
+	}
+	free(cells);
+	matrix_free(m);
+	return EXIT_PASS;
+}
+
+const struct cmd_entry cmd_validate_entry = { "validate", "MATRIX", "check a matrix file", cmd_validate };
+const struct cmd_entry cmd_cells_entry = { "cells", "[--shard K/N] MATRIX", "list the cells a matrix expands to",
+					   cmd_cells };
