@@ -1,0 +1,182 @@
+/* test-store.c: the results database: schema, runs, cells recorded exactly once, read back,
+ * and what a second process sees (WAL) while the first is writing. */
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <errno.h>
+
+#include "store.h"
+#include "test-common.h"
+
+static struct store *open_store(const char *dir)
+{
+	_cleanup_free_ char *path = xasprintf("%s/r.db", dir);
+	char *msg = NULL;
+	struct store *st = store_open(path, &msg);
+	ck_assert_msg(st, "%s", msg ? msg : "?");
+	return st;
+}
+
+static int64_t new_run(struct store *st)
+{
+	struct store_run_info info = { "m", "m.yaml", "abc", "host", 42, 7, 2 };
+	int64_t id;
+	ck_assert_int_eq(store_run_begin(st, &info, &id), 0);
+	return id;
+}
+
+START_TEST(test_schema_version)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	store_close(open_store(dir));
+	_cleanup_free_ char *path = xasprintf("%s/r.db", dir);
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(stmt, 0), STORE_SCHEMA_VERSION);
+	sqlite3_finalize(stmt);
+	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, NULL);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 0), "wal");
+	sqlite3_finalize(stmt);
+	/* a database from a newer compatlab is refused, not damaged */
+	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(db);
+	char *msg = NULL;
+	ck_assert_ptr_null(store_open(path, &msg));
+	ck_assert_msg(msg && strstr(msg, "newer"), "%s", msg ? msg : "?");
+	free(msg);
+	remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_cell_lifecycle)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	struct store *st = open_store(dir);
+	int64_t run = new_run(st), cell, again;
+	unsigned attempt;
+	enum verdict v;
+
+	ck_assert_int_eq(store_cell_ensure(st, run, "i/h/s/c", "i", "h", "s", "c", &cell), 0);
+	ck_assert_int_eq(store_cell_ensure(st, run, "i/h/s/c", "i", "h", "s", "c", &again), 0);
+	ck_assert_int_eq(cell, again);
+	ck_assert_int_eq(store_cell_verdict(st, cell, &v), 0);
+	ck_assert_int_eq(v, VERDICT_NONE);
+	ck_assert_int_eq(store_cell_begin(st, cell, &attempt), 0);
+	ck_assert_uint_eq(attempt, 1);
+	ck_assert_int_eq(store_cell_begin(st, cell, &attempt), 0);
+	ck_assert_uint_eq(attempt, 2);
+	ck_assert_int_eq(store_boot_add(st, cell, 2, 0, 1000, 7400, "ok", NULL), 0);
+	ck_assert_int_eq(store_boot_add(st, cell, 2, 1, 2000, -1, "crashed", "oops"), 0);
+	struct store_crash crash = { .attempt = 2, .boot = 1, .kind = "bug", .source = "pvpanic", .title = "BUG: x",
+				     .module = "m", .reason = "Fatal exception", .event_ms = 100, .recorded_ms = 101,
+				     .console = "line\n" };
+	ck_assert_int_eq(store_crash_add(st, cell, &crash), 0);
+	ck_assert_int_eq(store_metric_add(st, cell, 2, "install_sensor", 1.5, "s", "host"), 0);
+	ck_assert_int_eq(store_cell_finish(st, cell, VERDICT_BOOT_LOOP, 1, "loop", "evidence"), 0);
+	/* exactly once */
+	ck_assert_int_eq(store_cell_finish(st, cell, VERDICT_PASS, 0, "again", NULL), -EALREADY);
+	ck_assert_int_eq(store_cell_verdict(st, cell, &v), 0);
+	ck_assert_int_eq(v, VERDICT_BOOT_LOOP);
+	ck_assert_int_eq(store_package_add(st, run, "s", "1", "sensor", "ff", 10, "/p"), 0);
+	ck_assert_int_eq(store_package_add(st, run, "s", "1", "sensor", "ff", 10, "/p"), 0);
+	ck_assert_int_eq(store_run_finish(st, run, "finished"), 0);
+
+	struct result_run *r;
+	ck_assert_int_eq(store_read_run(st, run, &r), 0);
+	ck_assert_str_eq(r->status, "finished");
+	ck_assert_uint_eq(r->n_cells, 1);
+	ck_assert_uint_eq(r->n_packages, 1);
+	struct result_cell *c = &r->cells[0];
+	ck_assert_int_eq(c->verdict, VERDICT_BOOT_LOOP);
+	ck_assert_str_eq(c->reason, "loop");
+	ck_assert_uint_eq(c->attempts, 2);
+	ck_assert_uint_eq(c->n_boots, 2);
+	ck_assert_int_eq(c->boots[0].ready_ms, 7400);
+	ck_assert_int_eq(c->boots[1].ready_ms, -1);
+	ck_assert_uint_eq(c->n_crashes, 1);
+	ck_assert_str_eq(c->crashes[0].title, "BUG: x");
+	ck_assert_int_eq(c->crashes[0].recorded_ms - c->crashes[0].event_ms, 1);
+	ck_assert_uint_eq(c->n_metrics, 1);
+	result_run_free(r);
+
+	int64_t latest;
+	ck_assert_int_eq(store_latest_run(st, &latest), 0);
+	ck_assert_int_eq(latest, run);
+	ck_assert_int_eq(store_read_run(st, run + 100, &r), -ENOENT);
+	store_close(st);
+	remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_empty_store)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	struct store *st = open_store(dir);
+	int64_t id;
+	ck_assert_int_eq(store_latest_run(st, &id), -ENOENT);
+	store_close(st);
+	remove_tree(dir);
+}
+END_TEST
+
+static void count_running(int64_t id, const char *host, int pid, int64_t start, void *data)
+{
+	ck_assert_str_eq(host, "host");
+	ck_assert_int_eq(pid, 42);
+	(*(int *)data)++;
+}
+
+START_TEST(test_records_survive_a_killed_writer)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	/* a child writes a finished cell, then dies mid-transaction without closing anything */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct store *st = open_store(dir);
+		int64_t run = new_run(st), cell;
+		store_cell_ensure(st, run, "k", "i", "h", "s", "c", &cell);
+		store_cell_finish(st, cell, VERDICT_CRASH, 1, "crash", NULL);
+		_cleanup_free_ char *path = xasprintf("%s/r.db", dir);
+		sqlite3 *db;
+		sqlite3_open(path, &db);
+		sqlite3_exec(db, "BEGIN; INSERT INTO runs (matrix_name, matrix_file, matrix_sha256, host, pid, pid_start,"
+				 " n_cells, started_ms) VALUES ('half', 'f', 's', 'h', 1, 1, 1, 1);", NULL, NULL, NULL);
+		_exit(0); /* no COMMIT, no close: as if killed */
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	struct store *st = open_store(dir);
+	struct result_run *r;
+	ck_assert_int_eq(store_read_run(st, 1, &r), 0);
+	ck_assert_uint_eq(r->n_cells, 1);
+	ck_assert_int_eq(r->cells[0].verdict, VERDICT_CRASH);
+	result_run_free(r);
+	int64_t latest;
+	ck_assert_int_eq(store_latest_run(st, &latest), 0);
+	ck_assert_int_eq(latest, 1); /* the uncommitted run is not there */
+	int running = 0;
+	store_each_running_run(st, count_running, &running);
+	ck_assert_int_eq(running, 1);
+	store_close(st);
+	remove_tree(dir);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+	tcase_add_test(tc, test_schema_version);
+	tcase_add_test(tc, test_cell_lifecycle);
+	tcase_add_test(tc, test_empty_store);
+	tcase_add_test(tc, test_records_survive_a_killed_writer);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(store_suite)
