@@ -25,7 +25,8 @@ static void usage(FILE *out)
 		"\n"
 		"commands:\n");
 	for (size_t i = 0; i < ARRAY_LENGTH(commands); i++)
-		fprintf(out, "  %-9s %-28s %s\n", commands[i]->name, commands[i]->args, commands[i]->summary);
+		fprintf(out, "  %s%s%s\n              %s\n", commands[i]->name, *commands[i]->args ? " " : "",
+			commands[i]->args, commands[i]->summary);
 	fprintf(out,
 		"\n"
 		"options:\n"

@@ -47,6 +47,33 @@ static bool owner_field(const char *owner, const char *key, char *out, size_t n)
 	return false;
 }
 
+/* The text of the owner element libvirt hands back ("<owner>pid=…</owner>"), unescaped. */
+static char *owner_text(const char *xml)
+{
+	const char *open = strchr(xml, '>'), *close = strrchr(xml, '<');
+	if (!open || !close || close < open)
+		return xstrdup(xml);
+	static const struct { const char *entity; char c; } entities[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&#39;", '\'' }, { "&apos;", '\'' },
+	};
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (const char *p = open + 1; p < close;) {
+		size_t i;
+		for (i = 0; i < ARRAY_LENGTH(entities); i++) {
+			size_t n = strlen(entities[i].entity);
+			if ((size_t)(close - p) >= n && strncmp(p, entities[i].entity, n) == 0) {
+				strbuf_putc(&sb, entities[i].c);
+				p += n;
+				break;
+			}
+		}
+		if (i == ARRAY_LENGTH(entities))
+			strbuf_putc(&sb, *p++);
+	}
+	return strbuf_steal(&sb);
+}
+
 static bool owner_alive(int pid, int64_t start)
 {
 	return pid > 0 && process_start_time(pid) == start;
@@ -58,9 +85,10 @@ struct orphan_scan {
 	int removed;
 };
 
-static void orphan_domain(const char *name, const char *owner, void *data)
+static void orphan_domain(const char *name, const char *xml, void *data)
 {
 	struct orphan_scan *scan = data;
+	_cleanup_free_ char *owner = owner_text(xml);
 	char pid[32] = "", start[32] = "", host[256] = "", dir[4096] = "";
 	if (!owner_field(owner, "pid", pid, sizeof(pid)) || !owner_field(owner, "start", start, sizeof(start)) ||
 	    !owner_field(owner, "host", host, sizeof(host)))

@@ -352,14 +352,36 @@ static int ssh_mkdir(struct transport_session *s, const char *remote, int mode, 
 	return rc == LIBSSH2_ERROR_EAGAIN ? -ETIMEDOUT : -EIO;
 }
 
+/* Quotes s for a POSIX shell: 'it'\''s' */
+static void shell_quote(struct strbuf *sb, const char *s)
+{
+	strbuf_putc(sb, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			strbuf_puts(sb, "'\\''");
+		else
+			strbuf_putc(sb, *s);
+	}
+	strbuf_putc(sb, '\'');
+}
+
+/* SFTP's SYMLINK request is implemented with its arguments in either order across servers;
+ * "ln -s" over the exec channel means the same thing everywhere a POSIX shell runs. */
 static int ssh_symlink(struct transport_session *s, const char *target, const char *remote, int64_t deadline)
 {
-	int r = sftp_start(s, deadline);
-	if (r < 0)
-		return r;
-	int rc = SSH_RETRY(s, deadline, libssh2_sftp_symlink_ex(s->sftp, target, (unsigned)strlen(target), (char *)remote,
-								 (unsigned)strlen(remote), LIBSSH2_SFTP_SYMLINK));
-	return rc == 0 ? 0 : (rc == LIBSSH2_ERROR_EAGAIN ? -ETIMEDOUT : -EIO);
+	struct strbuf cmd;
+	struct transport_result r;
+	strbuf_init(&cmd);
+	strbuf_puts(&cmd, "ln -sfn ");
+	shell_quote(&cmd, target);
+	strbuf_putc(&cmd, ' ');
+	shell_quote(&cmd, remote);
+	int rc = ssh_exec(s, cmd.buf, deadline, &r);
+	if (rc == 0 && r.exit_status != 0)
+		rc = -EIO;
+	transport_result_clear(&r);
+	strbuf_release(&cmd);
+	return rc;
 }
 
 static void ssh_interrupt(struct transport_session *s)
