@@ -248,11 +248,14 @@ static void record_crash(struct attempt *a, unsigned boot, const struct lab_even
 	console_classify(text, len, &cc);
 	_cleanup_free_ char *excerpt = console_tail(text, len, EXCERPT_LINES, EXCERPT_BYTES);
 	int64_t event_ms = ev ? ev->wall_ms : now_wall_ms();
+	const char *title = cc.title[0] ? cc.title : (ev ? ev->what : "guest crashed");
+	_cleanup_free_ char *signature = crash_signature(title, cc.function, cc.module);
 	struct store_crash crash = {
 		.attempt = a->number, .boot = boot, .kind = cc.kind[0] ? cc.kind : "panic", .source = source,
-		.title = cc.title[0] ? cc.title : (ev ? ev->what : "guest crashed"),
+		.title = title,
 		.module = cc.module[0] ? cc.module : NULL, .reason = cc.reason[0] ? cc.reason : NULL,
 		.event_ms = event_ms, .recorded_ms = now_wall_ms(), .console = excerpt,
+		.function = cc.function[0] ? cc.function : NULL, .signature = signature,
 	};
 	store_crash_add(a->env->store, a->cell_id, &crash);
 	char t_event[32], t_rec[32];

@@ -120,3 +120,46 @@ char *console_last_line(const char *text, size_t len)
 		start--;
 	return sanitize_text(start, (size_t)(end - start), 300);
 }
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+char *crash_signature(const char *title, const char *function, const char *module)
+{
+	struct strbuf sb;
+	const char *p = title ? title : "";
+
+	strbuf_init(&sb);
+	while (*p && sb.len < 200) {
+		/* a run of hex digits or a decimal number (with an optional 0x) is a value, not identity */
+		const char *q = p;
+		if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+			q += 2;
+		const char *digits = q;
+		bool has_digit = false;
+		while (is_hex(*q)) {
+			has_digit |= *q >= '0' && *q <= '9';
+			q++;
+		}
+		bool word_start = p == title || !((p[-1] >= 'a' && p[-1] <= 'z') || (p[-1] >= 'A' && p[-1] <= 'Z') || p[-1] == '_');
+		bool word_end = !((*q >= 'g' && *q <= 'z') || (*q >= 'G' && *q <= 'Z') || *q == '_');
+		if (q > digits && has_digit && word_start && word_end) {
+			strbuf_putc(&sb, 'N');
+			p = q;
+			continue;
+		}
+		/* "CPU: 3", "PID: 123", "comm: insmod" are where, not what */
+		if (strncmp(p, "CPU: ", 5) == 0 || strncmp(p, "PID: ", 5) == 0 || strncmp(p, "Comm: ", 6) == 0)
+			break;
+		strbuf_putc(&sb, *p++);
+	}
+	while (sb.len && (sb.buf[sb.len - 1] == ' ' || sb.buf[sb.len - 1] == ','))
+		sb.buf[--sb.len] = '\0';
+	if (function && *function)
+		strbuf_printf(&sb, " in %s", function);
+	if (module && *module)
+		strbuf_printf(&sb, " [%s]", module);
+	return strbuf_steal(&sb);
+}

@@ -18,3 +18,7 @@ void console_classify(const char *text, size_t len, struct console_crash *c);
 char *console_tail(const char *text, size_t len, size_t max_lines, size_t max_bytes);
 /* The last line of text that is not empty (sanitised). */
 char *console_last_line(const char *text, size_t len);
+
+/* A crash signature that is the same for the same bug in every cell: the title with addresses,
+ * offsets, numbers, CPU and PID fields normalised, plus the faulting function and module. */
+char *crash_signature(const char *title, const char *function, const char *module);

@@ -1,6 +1,7 @@
 /* store.c: results in SQLite (WAL), with a schema version and migrations. One connection,
  * serialised by a mutex: cells on several threads write through it. */
 #include "store.h"
+#include "console.h"
 #include "log.h"
 
 #include <errno.h>
@@ -57,6 +58,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX boots_cell ON boots(cell_id);"
 	"CREATE INDEX crashes_cell ON crashes(cell_id);"
 	"CREATE INDEX metrics_cell ON metrics(cell_id);",
+	/* 2: the faulting function and the crash signature that groups the same bug across cells */
+	"ALTER TABLE crashes ADD COLUMN function TEXT;"
+	"ALTER TABLE crashes ADD COLUMN signature TEXT;"
+	"CREATE INDEX crashes_signature ON crashes(signature);",
 };
 
 _Static_assert(ARRAY_LENGTH(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -341,9 +346,9 @@ int store_crash_add(struct store *st, int64_t cell_id, const struct store_crash 
 {
 	return exec_stmt(st, NULL, NULL,
 			 "INSERT INTO crashes (cell_id, attempt, boot, kind, source, title, module, reason, event_ms,"
-			 " recorded_ms, console) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			 "iiittttt" "iit", cell_id, (int64_t)c->attempt, (int64_t)c->boot, c->kind, c->source, c->title,
-			 c->module, c->reason, c->event_ms, c->recorded_ms, c->console);
+			 " recorded_ms, console, function, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			 "iiittttt" "iit" "tt", cell_id, (int64_t)c->attempt, (int64_t)c->boot, c->kind, c->source, c->title,
+			 c->module, c->reason, c->event_ms, c->recorded_ms, c->console, c->function, c->signature);
 }
 
 int store_package_add(struct store *st, int64_t run_id, const char *name, const char *version, const char *kind,
@@ -456,7 +461,7 @@ static int read_rows(struct store *st, struct result_run *run)
 	sqlite3_finalize(stmt);
 
 	PREPARE("SELECT x.cell_id, x.attempt, x.boot, x.kind, x.source, x.title, x.module, x.reason, x.event_ms,"
-		" x.recorded_ms, x.console FROM crashes x JOIN cells c ON c.id = x.cell_id WHERE c.run_id = ?"
+		" x.recorded_ms, x.console, x.function, x.signature FROM crashes x JOIN cells c ON c.id = x.cell_id WHERE c.run_id = ?"
 		" ORDER BY x.id");
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		struct result_cell *c = find_cell(run, sqlite3_column_int64(stmt, 0));
@@ -473,6 +478,10 @@ static int read_rows(struct store *st, struct result_run *run)
 		x->event_ms = sqlite3_column_int64(stmt, 8);
 		x->recorded_ms = sqlite3_column_int64(stmt, 9);
 		x->console = col_text(stmt, 10);
+		x->function = col_text(stmt, 11);
+		x->signature = col_text(stmt, 12);
+		if (!x->signature) /* recorded before schema 2 */
+			x->signature = crash_signature(x->title, x->function, x->module);
 	}
 	sqlite3_finalize(stmt);
 
@@ -537,6 +546,7 @@ void result_run_free(struct result_run *r)
 		for (size_t j = 0; j < c->n_crashes; j++) {
 			struct result_crash *x = &c->crashes[j];
 			free(x->kind); free(x->source); free(x->title); free(x->module); free(x->reason); free(x->console);
+			free(x->function); free(x->signature);
 		}
 		for (size_t j = 0; j < c->n_metrics; j++) {
 			free(c->metrics[j].name); free(c->metrics[j].unit); free(c->metrics[j].method);

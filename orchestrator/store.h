@@ -7,7 +7,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Opens (creating and migrating) the database. NULL with errno set; *msg gets SQLite's text. */
 struct store *store_open(const char *path, char **msg);
@@ -59,6 +59,8 @@ struct store_crash {
 	int64_t event_ms;   /* wall clock of the hypervisor event */
 	int64_t recorded_ms; /* wall clock when written here */
 	const char *console;
+	const char *function;  /* faulting function, when known */
+	const char *signature; /* groups the same bug across cells (console.h) */
 };
 int store_crash_add(struct store *st, int64_t cell_id, const struct store_crash *c);
 
@@ -75,7 +77,7 @@ struct result_boot {
 };
 struct result_crash {
 	unsigned attempt, boot;
-	char *kind, *source, *title, *module, *reason, *console;
+	char *kind, *source, *title, *module, *reason, *console, *function, *signature;
 	int64_t event_ms, recorded_ms;
 };
 struct result_metric {
