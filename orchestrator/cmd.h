@@ -36,3 +36,4 @@ extern const struct cmd_entry cmd_cells_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_cleanup_entry;
+extern const struct cmd_entry cmd_gate_entry;

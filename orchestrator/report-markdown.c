@@ -55,11 +55,9 @@ void report_write_markdown(const struct report *r, struct strbuf *sb)
 			const struct result_cell *c = &run->cells[r->order[k]];
 			if (c->verdict == VERDICT_PASS)
 				continue;
-			strbuf_printf(sb, "| %s | `", c->verdict == VERDICT_NONE ? "not run" : verdict_name(c->verdict));
-			_cleanup_free_ char *key = sanitize_text(c->key, strlen(c->key), 300);
-			for (const char *p = key; *p; p++)
-				strbuf_putc(sb, *p == '`' || *p == '|' || *p == '\n' ? '_' : *p);
-			strbuf_puts(sb, "` | ");
+			strbuf_printf(sb, "| %s | ", c->verdict == VERDICT_NONE ? "not run" : verdict_name(c->verdict));
+			md(sb, c->key, 300);
+			strbuf_puts(sb, " | ");
 			md(sb, c->reason, 300);
 			if (r->baseline)
 				strbuf_printf(sb, " | %s", report_change_name(r->changes[r->order[k]]));
