@@ -98,15 +98,21 @@ static void put_badge(struct strbuf *sb, enum verdict v, const char *text)
 	strbuf_printf(sb, "<span class=\"verdict v-%s\">%s</span>", verdict_name(v), text ? text : vname(v));
 }
 
-static void put_counts(struct html *h, struct strbuf *sb)
+static void put_counts(struct html *h, struct strbuf *sb, const char *home_prefix)
 {
 	strbuf_printf(sb, "<div class=\"counts\" id=\"counts\"><span class=\"badge v-NONE\">%zu cells</span>",
 		      h->r->run->n_cells);
 	for (size_t i = 0; i < ARRAY_LENGTH(report_verdict_order); i++) {
 		enum verdict v = report_verdict_order[i];
-		if (h->r->counts[v])
+		if (!h->r->counts[v])
+			continue;
+		/* each failing verdict links to its part of failures.html: filtering without scripts */
+		if (v == VERDICT_PASS)
 			strbuf_printf(sb, "<span class=\"badge v-%s\" data-count=\"%zu\">%zu %s</span>", verdict_name(v),
 				      h->r->counts[v], h->r->counts[v], vname(v));
+		else
+			strbuf_printf(sb, "<a class=\"badge v-%s\" data-count=\"%zu\" href=\"%sfailures.html#v-%s\">%zu %s</a>",
+				      verdict_name(v), h->r->counts[v], home_prefix, verdict_name(v), h->r->counts[v], vname(v));
 	}
 	strbuf_puts(sb, "</div>\n");
 }
@@ -350,7 +356,7 @@ static int write_index(struct html *h, struct strbuf *sb)
 	strbuf_puts(sb, " &middot; status ");
 	put(sb, run->status, 32);
 	strbuf_puts(sb, "</p>\n");
-	put_counts(h, sb);
+	put_counts(h, sb, "");
 	put_comparison(h, sb);
 	strbuf_puts(sb, "<h2>Matrix</h2>\n");
 	if (h->n_cols <= GRID_COLS) {
@@ -406,11 +412,33 @@ static int write_grid_pages(struct html *h, struct strbuf *sb)
 	return 0;
 }
 
+/* Every failing cell, one section per verdict (the index's badges link here). */
 static int write_failures_page(struct html *h, struct strbuf *sb)
 {
-	_cleanup_free_ char *title = xasprintf("run %lld: failures", (long long)h->r->run->id);
+	const struct report *r = h->r;
+	_cleanup_free_ char *title = xasprintf("run %lld: failures", (long long)r->run->id);
 	page_begin(h, sb, title, "index.html");
-	put_failures(h, sb, SIZE_MAX, "cells/");
+	strbuf_puts(sb, "<h1>");
+	put(sb, title, 200);
+	strbuf_puts(sb, "</h1>\n");
+	put_counts(h, sb, "");
+	size_t k = 0;
+	for (size_t o = 0; o < ARRAY_LENGTH(report_verdict_order); o++) {
+		enum verdict v = report_verdict_order[o];
+		if (v == VERDICT_PASS || !r->counts[v])
+			continue;
+		strbuf_printf(sb, "<h2 id=\"v-%s\">%s (%zu)</h2>\n<table class=\"failures\"><thead><tr><th>verdict</th>"
+				  "<th>cell</th><th>reason</th>%s</tr></thead><tbody>\n", verdict_name(v), vname(v), r->counts[v],
+			      r->baseline ? "<th>vs baseline</th>" : "");
+		/* order[] is sorted by verdict: this verdict's cells are the next counts[v] entries */
+		for (size_t n = 0; n < r->counts[v] && k < r->run->n_cells; k++) {
+			if (r->run->cells[r->order[k]].verdict != v)
+				continue;
+			put_cell_row(h, sb, r->order[k], "cells/");
+			n++;
+		}
+		strbuf_puts(sb, "</tbody></table>\n");
+	}
 	return page_end(h, sb, "failures.html");
 }
 

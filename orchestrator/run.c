@@ -308,6 +308,7 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 	/* every cell is recorded before any runs: a killed run still shows what it had left to do */
 	cell_ids = xcalloc(n_cells, sizeof(*cell_ids));
 	size_t todo = 0;
+	store_transaction_begin(st);
 	for (size_t i = 0; i < n_cells; i++) {
 		_cleanup_free_ char *key = matrix_cell_key(m, &cells[i]);
 		const struct cell *c = &cells[i];
@@ -315,6 +316,7 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 		int64_t id;
 		if (store_cell_ensure(st, sum->run_id, key, m->images[c->image], m->hardware[c->hardware].name,
 				      m->sensors[c->sensor].name, m->contents[c->content].name, &id) < 0) {
+			store_transaction_commit(st);
 			rc = cmd_error(EXIT_INFRA, "cannot record cell %s", key);
 			goto out;
 		}
@@ -326,6 +328,7 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 		cells[todo] = cells[i];
 		cell_ids[todo++] = id;
 	}
+	store_transaction_commit(st);
 	sum->cells = n_cells;
 	run_dir = xasprintf("%s/runs/%lld", ctx->state_dir, (long long)sum->run_id);
 	mkdir_p(run_dir, 0755);

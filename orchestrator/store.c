@@ -11,7 +11,7 @@
 
 struct store {
 	sqlite3 *db;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* recursive: a transaction holds it across the calls inside */
 };
 
 /* Migration i takes the schema from version i to i + 1. */
@@ -104,7 +104,11 @@ struct store *store_open(const char *path, char **msg)
 {
 	struct store *st = xzalloc(sizeof(*st));
 	*msg = NULL;
-	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&st->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
 		*msg = xasprintf("%s", st->db ? sqlite3_errmsg(st->db) : "cannot open");
@@ -210,6 +214,24 @@ static int query_int(struct store *st, int64_t *out, const char *sql, const char
 	}
 	sqlite3_finalize(stmt);
 out:
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+int store_transaction_begin(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		int r = sql_error(st, "BEGIN");
+		pthread_mutex_unlock(&st->lock);
+		return r;
+	}
+	return 0;
+}
+
+int store_transaction_commit(struct store *st)
+{
+	int r = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : sql_error(st, "COMMIT");
 	pthread_mutex_unlock(&st->lock);
 	return r;
 }

@@ -23,6 +23,11 @@ struct store_run_info {
 	size_t n_cells;
 };
 
+/* Groups the writes that follow into one transaction (much faster for many rows); commit ends it.
+ * Other threads' writes wait meanwhile. */
+int store_transaction_begin(struct store *st);
+int store_transaction_commit(struct store *st);
+
 int store_run_begin(struct store *st, const struct store_run_info *info, int64_t *run_id);
 /* status: "finished", "interrupted", "failed". */
 int store_run_finish(struct store *st, int64_t run_id, const char *status);

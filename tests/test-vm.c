@@ -168,6 +168,123 @@ START_TEST(test_demo_matrix_verdicts)
 	ck_assert_ptr_nonnull(strstr(html, "data-key=\"linux-test/q35-2cpu/demo-sensor/oob\" data-verdict=\"BOOT_LOOP\""));
 	ck_assert_ptr_nonnull(strstr(html, "data-key=\"linux-test/pc-1cpu/demo-sensor/hang\" data-verdict=\"HANG\""));
 	ck_assert_ptr_nonnull(strstr(html, "Content-Security-Policy"));
+
+	/* the JUnit of a real run validates against the schema kept in the tests */
+	_cleanup_free_ char *junit = xasprintf("%s/junit.xml", state);
+	char *junit_args[] = { "report", "--format", "junit", "-o", junit, NULL };
+	ck_assert_int_eq(compatlab(NULL, junit_args), 0);
+	_cleanup_free_ char *xmllint = xasprintf("xmllint --noout --schema %s/junit.xsd %s", TEST_DATA_DIR, junit);
+	ck_assert_int_eq(system(xmllint), 0);
+}
+END_TEST
+
+START_TEST(test_gate_on_demo_run)
+{
+	_cleanup_free_ char *policy = xasprintf("%s/matrices/demo-policy.yaml", TEST_SOURCE_DIR);
+	static const struct { const char *content; int exit; const char *expect; } cases[] = {
+		{ "good", 0, "PASS demo-sensor + good: may reach broad" },
+		{ "oob", 1, "canary: 2 BOOT_LOOP cells" },
+		{ "hang", 1, "canary: 2 HANG cells" },
+	};
+	for (size_t i = 0; i < ARRAY_LENGTH(cases); i++) {
+		_cleanup_free_ char *out = NULL;
+		char *args[] = { "gate", "--policy", policy, "--content", (char *)cases[i].content, NULL };
+		int rc = compatlab(&out, args);
+		ck_assert_msg(rc == cases[i].exit, "gate %s exited %d:\n%s", cases[i].content, rc, out);
+		ck_assert_msg(strstr(out, cases[i].expect), "gate %s said:\n%s", cases[i].content, out);
+	}
+	/* the whole run, targeting the first ring: blocked, because oob and hang are */
+	_cleanup_free_ char *out = NULL;
+	char *all[] = { "gate", "--policy", policy, "--json", NULL };
+	ck_assert_int_eq(compatlab(&out, all), 1);
+	struct json *j = json_parse(out, strlen(out), NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_uint_eq(json_get(j, "versions")->n, 3);
+	json_free(j);
+}
+END_TEST
+
+/* Runs headless Chromium on a page; returns its stdout, and whether stderr had a CSP refusal. */
+static char *chromium(const char *mode, const char *page, bool *csp_refused)
+{
+	_cleanup_free_ char *err = xasprintf("%s/chromium.err", state);
+	_cleanup_free_ char *out = xasprintf("%s/chromium.out", state);
+	_cleanup_free_ char *cmd = xasprintf(
+		"chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
+		"--disable-component-update --disable-sync --hide-scrollbars --user-data-dir=%s/chromium-profile "
+		"--enable-logging=stderr --v=0 --window-size=1280,1024 %s file://%s > %s 2> %s",
+		state, mode, page, out, err);
+	ck_assert_int_eq(system(cmd), 0);
+	_cleanup_free_ char *log = NULL;
+	read_file(err, 4 << 20, &log, NULL);
+	*csp_refused = log && strstr(log, "Content Security Policy");
+	char *text = NULL;
+	read_file(out, 16 << 20, &text, NULL);
+	return text ? text : xstrdup("");
+}
+
+/* Width and height from a PNG's IHDR chunk. */
+static void png_size(const char *path, unsigned *w, unsigned *h)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(read_file(path, 32 << 20, &data, &len), 0);
+	ck_assert_uint_gt(len, 24);
+	ck_assert_mem_eq(data, "\x89PNG\r\n\x1a\n", 8);
+	const unsigned char *p = (const unsigned char *)data + 16;
+	*w = (unsigned)p[0] << 24 | (unsigned)p[1] << 16 | (unsigned)p[2] << 8 | p[3];
+	*h = (unsigned)p[4] << 24 | (unsigned)p[5] << 16 | (unsigned)p[6] << 8 | p[7];
+}
+
+START_TEST(test_report_in_browser)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/report", state);
+	char *args[] = { "report", "-o", dir, NULL };
+	ck_assert_int_eq(compatlab(NULL, args), 0);
+	_cleanup_free_ char *index = xasprintf("%s/index.html", dir);
+	bool refused;
+
+	/* the grid as Chromium built it: every cell with its verdict */
+	_cleanup_free_ char *dom = chromium("--dump-dom", index, &refused);
+	ck_assert_msg(!refused, "Chromium refused something under the report's CSP");
+	static const char *const expect[] = {
+		"data-key=\"linux-test/pc-1cpu/demo-sensor/good\" data-verdict=\"PASS\"",
+		"data-key=\"linux-test/q35-2cpu/demo-sensor/good\" data-verdict=\"PASS\"",
+		"data-key=\"linux-test/pc-1cpu/demo-sensor/oob\" data-verdict=\"BOOT_LOOP\"",
+		"data-key=\"linux-test/q35-2cpu/demo-sensor/oob\" data-verdict=\"BOOT_LOOP\"",
+		"data-key=\"linux-test/pc-1cpu/demo-sensor/hang\" data-verdict=\"HANG\"",
+		"data-key=\"linux-test/q35-2cpu/demo-sensor/hang\" data-verdict=\"HANG\"",
+		"Crash groups (1)",
+	};
+	for (size_t i = 0; i < ARRAY_LENGTH(expect); i++)
+		ck_assert_msg(strstr(dom, expect[i]), "the rendered grid lacks %s", expect[i]);
+
+	/* the crashed cell's page, found through the grid's link */
+	const char *cell = strstr(dom, "data-key=\"linux-test/pc-1cpu/demo-sensor/oob\"");
+	const char *href = strstr(cell, "href=\"cells/");
+	ck_assert_ptr_nonnull(href);
+	_cleanup_free_ char *rel = xstrndup(href + 6, strcspn(href + 6, "\""));
+	_cleanup_free_ char *page = path_join(dir, rel);
+	_cleanup_free_ char *cell_dom = chromium("--dump-dom", page, &refused);
+	ck_assert(!refused);
+	ck_assert_ptr_nonnull(strstr(cell_dom, "data-verdict=\"BOOT_LOOP\""));
+	ck_assert_ptr_nonnull(strstr(cell_dom, "Crash on boot 1"));
+	ck_assert_ptr_nonnull(strstr(cell_dom, "compatlab_sensor_init"));
+	ck_assert_ptr_nonnull(strstr(cell_dom, "<svg class=\"timeline\""));
+	ck_assert_ptr_nonnull(strstr(cell_dom, "-console.log.txt\""));
+
+	/* screenshots of both, kept in the state directory for people to look at */
+	static const char *const shots[] = { "index.png", "cell.png" };
+	const char *pages[] = { index, page };
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *png = xasprintf("%s/%s", dir, shots[i]);
+		_cleanup_free_ char *mode = xasprintf("--screenshot=%s", png);
+		free(chromium(mode, pages[i], &refused));
+		unsigned w, h;
+		png_size(png, &w, &h);
+		ck_assert_uint_eq(w, 1280);
+		ck_assert_uint_eq(h, 1024);
+	}
 }
 END_TEST
 
@@ -264,6 +381,8 @@ static Suite *vm_suite(void)
 	tcase_set_timeout(tc, 900);
 	tcase_add_unchecked_fixture(tc, build_image, remove_state);
 	tcase_add_test(tc, test_demo_matrix_verdicts);
+	tcase_add_test(tc, test_gate_on_demo_run);
+	tcase_add_test(tc, test_report_in_browser);
 	tcase_add_test(tc, test_killed_run_is_cleaned_up_and_resumed);
 	suite_add_tcase(s, tc);
 	return s;
