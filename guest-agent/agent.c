@@ -5,11 +5,12 @@
  *   info                 OS, kernel, boot id, uptime, loaded modules
  *   install DIR          runs the install command of the package uploaded to DIR
  *   uninstall DIR        runs its uninstall command
+ *   push DIR             runs its push command (content applied to the running sensor)
  *   health               runs the health command of every installed package
  *   reboot               syncs and reboots at once
  *
  * A package directory holds its payload and ".compatlab-package", written by the orchestrator:
- * "key=value" lines for name, version, kind, install, uninstall and health.
+ * "key=value" lines for name, version, kind, install, uninstall, health and push.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -87,7 +88,7 @@ static bool read_small(const char *path, char *buf, size_t n)
 
 struct package {
 	char name[128], version[128], kind[32];
-	char install[1024], uninstall[1024], health[1024];
+	char install[1024], uninstall[1024], health[1024], push[1024];
 };
 
 static bool package_read(const char *dir, struct package *p)
@@ -112,6 +113,7 @@ static bool package_read(const char *dir, struct package *p)
 			{ "install", p->install, sizeof(p->install) },
 			{ "uninstall", p->uninstall, sizeof(p->uninstall) },
 			{ "health", p->health, sizeof(p->health) },
+			{ "push", p->push, sizeof(p->push) },
 		};
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 			if (strcmp(line, fields[i].key) == 0)
@@ -240,7 +242,9 @@ static int cmd_info(void)
 	return 0;
 }
 
-static int cmd_run_package(const char *dir, bool install, int timeout_s)
+enum package_action { ACTION_INSTALL, ACTION_UNINSTALL, ACTION_PUSH };
+
+static int cmd_run_package(const char *dir, enum package_action action, int timeout_s)
 {
 	struct package p;
 	struct result *r = calloc(1, sizeof(*r));
@@ -255,18 +259,25 @@ static int cmd_run_package(const char *dir, bool install, int timeout_s)
 		free(r);
 		return 1;
 	}
-	const char *command = install ? p.install : p.uninstall;
+	const char *command = action == ACTION_INSTALL ? p.install : action == ACTION_UNINSTALL ? p.uninstall : p.push;
+	if (action == ACTION_PUSH && !command[0]) {
+		printf("{\"ok\":false,");
+		json_key("error", "the package has no push command", false);
+		printf("}\n");
+		free(r);
+		return 1;
+	}
 	snprintf(marker, sizeof(marker), "%s/%s", dir, INSTALLED_FILE);
 	if (command[0])
 		run_command(dir, command, timeout_s, r);
 	else
 		r->exit_code = 0;
 	bool ok = r->exit_code == 0;
-	if (ok && install) {
+	if (ok && action == ACTION_INSTALL) {
 		FILE *f = fopen(marker, "w");
 		if (f)
 			fclose(f);
-	} else if (ok) {
+	} else if (ok && action == ACTION_UNINSTALL) {
 		unlink(marker);
 	}
 	sync();
@@ -341,7 +352,7 @@ static int cmd_reboot(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: compatlab-agent [--timeout SECONDS] info|install DIR|uninstall DIR|health|reboot|version\n");
+	fprintf(stderr, "usage: compatlab-agent [--timeout SECONDS] info|install DIR|uninstall DIR|push DIR|health|reboot|version\n");
 	return 2;
 }
 
@@ -361,9 +372,11 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "info") == 0 && argc == i + 1)
 		return cmd_info();
 	if (strcmp(cmd, "install") == 0 && argc == i + 2)
-		return cmd_run_package(argv[i + 1], true, timeout_s);
+		return cmd_run_package(argv[i + 1], ACTION_INSTALL, timeout_s);
 	if (strcmp(cmd, "uninstall") == 0 && argc == i + 2)
-		return cmd_run_package(argv[i + 1], false, timeout_s);
+		return cmd_run_package(argv[i + 1], ACTION_UNINSTALL, timeout_s);
+	if (strcmp(cmd, "push") == 0 && argc == i + 2)
+		return cmd_run_package(argv[i + 1], ACTION_PUSH, timeout_s);
 	if (strcmp(cmd, "health") == 0 && argc == i + 1)
 		return cmd_health(timeout_s);
 	if (strcmp(cmd, "reboot") == 0 && argc == i + 1)

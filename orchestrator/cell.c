@@ -2,6 +2,7 @@
  * cell.c: one cell of the matrix, from a fresh overlay to its verdict.
  *
  *   PROVISION ─► BOOT 0 ─► AGENT READY ─► INSTALL sensor ─► INSTALL content ─┐
+ *                                                           (plan.push_live: PUSH it live)
  *   (overlay,     │ crash/hang:           │ exit != 0: INSTALL_FAILED         │
  *    domain)      ▼ INFRA_ERROR           ▼ crash event: CRASH (boot 0)       │
  *                                                                             ▼
@@ -10,6 +11,7 @@
  *        │  wait: CRASHED event ─► crash recorded ─► outcome "crashed"
  *        │        no agent by the deadline ─► "hung" (stop)
  *        │        agent answers with a new boot id ─► health ─► settle ─► "ok"/"unhealthy"
+ *        │        (settle: the agent must keep answering; silence there is "hung" too)
  *        │  K consecutive crashes ─► stop (BOOT_LOOP)
  *        └─► verdict from the boot outcomes ─► TEARDOWN (domain, overlay; console kept)
  *
@@ -33,6 +35,8 @@
 #define AGENT_PACKAGES "/var/lib/compatlab-agent/packages"
 #define CONNECT_ATTEMPT_MS 1500
 #define AGENT_CALL_MS 30000
+#define HEARTBEAT_MS 5000
+#define REBOOT_GRACE_MS 1000
 #define INFO_CALL_MS 10000
 #define CONSOLE_READ_MAX (1u << 20)
 #define EXCERPT_LINES 60
@@ -56,7 +60,7 @@ struct attempt {
 	pthread_mutex_t lock;
 	unsigned boot;          /* the boot in progress */
 	bool crashed;           /* the hook recorded a crash of this boot */
-	bool reboot_requested;  /* REBOOT events are ours until the new boot's agent answers */
+	bool reboot_requested;  /* REBOOT events are ours until the reset has happened */
 	off_t console_offset;   /* where this boot's console output starts */
 	enum boot_outcome outcomes[MAX_BOOTS];
 	size_t n_outcomes;
@@ -246,14 +250,25 @@ static void record_crash(struct attempt *a, unsigned boot, const struct lab_even
 	struct console_crash cc;
 	_cleanup_free_ char *text = console_of_boot(a, &len);
 	console_classify(text, len, &cc);
-	_cleanup_free_ char *excerpt = console_tail(text, len, EXCERPT_LINES, EXCERPT_BYTES);
+	/* the lines before the crash and the report after it */
+	_cleanup_free_ char *excerpt = cc.crashed ? console_excerpt(text, len, cc.offset, 20, EXCERPT_LINES, EXCERPT_BYTES)
+						  : console_tail(text, len, EXCERPT_LINES, EXCERPT_BYTES);
 	int64_t event_ms = ev ? ev->wall_ms : now_wall_ms();
-	const char *title = cc.title[0] ? cc.title : (ev ? ev->what : "guest crashed");
+	/* a Windows bugcheck reported by the hypervisor (hv-crash) names the crash when the console does not */
+	_cleanup_free_ char *bug_title = NULL, *bug_reason = NULL;
+	if (ev && ev->panic.has_args) {
+		bug_title = xasprintf("bugcheck 0x%08X %s", ev->panic.code, bugcheck_name(ev->panic.code));
+		bug_reason = xasprintf("%s (0x%08X; 0x%llX, 0x%llX, 0x%llX, 0x%llX)", bugcheck_name(ev->panic.code),
+				       ev->panic.code, (unsigned long long)ev->panic.args[0], (unsigned long long)ev->panic.args[1],
+				       (unsigned long long)ev->panic.args[2], (unsigned long long)ev->panic.args[3]);
+	}
+	const char *title = cc.title[0] ? cc.title : bug_title ? bug_title : (ev ? ev->what : "guest crashed");
 	_cleanup_free_ char *signature = crash_signature(title, cc.function, cc.module);
 	struct store_crash crash = {
-		.attempt = a->number, .boot = boot, .kind = cc.kind[0] ? cc.kind : "panic", .source = source,
+		.attempt = a->number, .boot = boot, .kind = bug_title ? "bugcheck" : cc.kind[0] ? cc.kind : "panic",
+		.source = bug_title ? "hv-crash" : source,
 		.title = title,
-		.module = cc.module[0] ? cc.module : NULL, .reason = cc.reason[0] ? cc.reason : NULL,
+		.module = cc.module[0] ? cc.module : NULL, .reason = bug_reason ? bug_reason : cc.reason[0] ? cc.reason : NULL,
 		.event_ms = event_ms, .recorded_ms = now_wall_ms(), .console = excerpt,
 		.function = cc.function[0] ? cc.function : NULL, .signature = signature,
 	};
@@ -435,6 +450,15 @@ static enum wait_result wait_agent(struct attempt *a, unsigned boot, int64_t *re
 	return WAIT_HUNG;
 }
 
+/* Saves the guest's screen beside its console (the report shows it); best effort. */
+static void capture_screen(struct attempt *a, unsigned boot)
+{
+	_cleanup_free_ char *path = xasprintf("%s/screenshot-boot%u.png", a->dir, boot);
+	int r = a->env->lab->ops->domain_screenshot(a->dom, path);
+	if (r < 0)
+		log_debug("%s: no screenshot of boot %u: %s", a->key, boot, strerror(-r));
+}
+
 static void record_boot(struct attempt *a, unsigned boot, int64_t started_wall, int64_t ready_ms, enum boot_outcome o,
 			const char *detail)
 {
@@ -454,6 +478,30 @@ static char *hang_evidence(struct attempt *a, unsigned boot, char **excerpt)
 			 (long long)(a->env->matrix->plan.agent_deadline_ms / 1000), boot, last);
 }
 
+/* The settle window: the guest must stay up and the agent keep answering. WAIT_READY when it
+ * did, WAIT_CRASHED on a crash, WAIT_HUNG when the agent fell silent with no crash reported. */
+static enum wait_result settle(struct attempt *a, unsigned boot)
+{
+	int64_t end = now_mono_ms() + a->env->matrix->plan.settle_ms;
+	do {
+		int64_t next = now_mono_ms() + 1000;
+		enum wait_result w = watch(a, boot, next < end ? next : end);
+		if (w != WAIT_READY)
+			return w;
+		struct json *ans = NULL;
+		char *why = NULL;
+		int r = agent_call(a, "version", HEARTBEAT_MS, &ans, &why);
+		json_free(ans);
+		free(why);
+		if (r != 0) {
+			/* a crash explains the silence; otherwise the guest hangs */
+			w = watch(a, boot, now_mono_ms() + 2000);
+			return w == WAIT_READY ? WAIT_HUNG : w;
+		}
+	} while (now_mono_ms() < end);
+	return WAIT_READY;
+}
+
 /* One full boot: wait for the agent, check health (after install), watch it settle. */
 static enum boot_outcome run_boot(struct attempt *a, unsigned boot, bool *failed)
 {
@@ -466,10 +514,12 @@ static enum boot_outcome run_boot(struct attempt *a, unsigned boot, bool *failed
 		return BOOT_HUNG;
 	}
 	if (w == WAIT_CRASHED) {
+		capture_screen(a, boot);
 		record_boot(a, boot, started_wall, -1, BOOT_CRASHED, a->evidence);
 		return BOOT_CRASHED;
 	}
 	if (w == WAIT_HUNG) {
+		capture_screen(a, boot);
 		_cleanup_free_ char *excerpt = NULL;
 		_cleanup_free_ char *ev = hang_evidence(a, boot, &excerpt);
 		_cleanup_free_ char *detail = xasprintf("%s\n%s", ev, excerpt);
@@ -478,6 +528,7 @@ static enum boot_outcome run_boot(struct attempt *a, unsigned boot, bool *failed
 		return BOOT_HUNG;
 	}
 	log_info("%s: boot %u: agent ready after %.1f s", a->key, boot, (double)ready_ms / 1000);
+	int64_t ready_at = now_mono_ms();
 
 	enum boot_outcome outcome = BOOT_OK;
 	_cleanup_free_ char *detail = NULL;
@@ -491,6 +542,7 @@ static enum boot_outcome run_boot(struct attempt *a, unsigned boot, bool *failed
 			free(why);
 			json_free(health);
 			if (cw == WAIT_CRASHED) {
+				capture_screen(a, boot);
 				record_boot(a, boot, started_wall, ready_ms, BOOT_CRASHED, a->evidence);
 				return BOOT_CRASHED;
 			}
@@ -518,13 +570,26 @@ static enum boot_outcome run_boot(struct attempt *a, unsigned boot, bool *failed
 		json_free(health);
 		free(why);
 	}
-	/* a crash shortly after the agent came up still belongs to this boot */
-	w = watch(a, boot, now_mono_ms() + a->env->matrix->plan.settle_ms);
+	/* a crash, or silence, shortly after the agent came up still belongs to this boot */
+	w = settle(a, boot);
 	if (w == WAIT_FAILED) {
 		*failed = true;
 		return BOOT_HUNG;
 	}
+	if (w == WAIT_HUNG) {
+		capture_screen(a, boot);
+		size_t len;
+		_cleanup_free_ char *text = console_of_boot(a, &len);
+		_cleanup_free_ char *excerpt = console_tail(text, len, EXCERPT_LINES, EXCERPT_BYTES);
+		_cleanup_free_ char *ev = xasprintf("agent heartbeat lost on boot %u, %.1f s after it answered; the domain "
+						    "is still running", boot, (double)(now_mono_ms() - ready_at) / 1000);
+		_cleanup_free_ char *hung_detail = xasprintf("%s\n%s", ev, excerpt);
+		record_boot(a, boot, started_wall, ready_ms, BOOT_HUNG, hung_detail);
+		set_evidence(a, xstrdup(ev));
+		return BOOT_HUNG;
+	}
 	if (w == WAIT_CRASHED) {
+		capture_screen(a, boot);
 		record_boot(a, boot, started_wall, ready_ms, BOOT_CRASHED, a->evidence);
 		return BOOT_CRASHED;
 	}
@@ -565,9 +630,9 @@ static int install_package(struct attempt *a, const struct package *p)
 		}
 	}
 	/* the description the agent reads: one key=value a line, values single-line by validation */
-	_cleanup_free_ char *desc = xasprintf("name=%s\nversion=%s\nkind=%s\ninstall=%s\nuninstall=%s\nhealth=%s\n", p->name,
-					      p->version, what, p->install, p->uninstall ? p->uninstall : "",
-					      p->health ? p->health : "");
+	_cleanup_free_ char *desc = xasprintf("name=%s\nversion=%s\nkind=%s\ninstall=%s\nuninstall=%s\nhealth=%s\npush=%s\n",
+					      p->name, p->version, what, p->install, p->uninstall ? p->uninstall : "",
+					      p->health ? p->health : "", p->push ? p->push : "");
 	_cleanup_free_ char *local = path_join(a->dir, "package.desc");
 	_cleanup_free_ char *dst = xasprintf("%s/.compatlab-package", remote);
 	if ((r = write_file(local, desc, strlen(desc), 0644)) < 0 ||
@@ -585,6 +650,7 @@ static int install_package(struct attempt *a, const struct package *p)
 		/* did the guest crash while installing? */
 		json_free(ans);
 		if (watch(a, 0, now_mono_ms() + 2000) == WAIT_CRASHED) {
+			capture_screen(a, 0);
 			conclude(a, VERDICT_CRASH, 0, xasprintf("crashed while installing %s %s %s", what, p->name, p->version),
 				 xstrdup(a->evidence));
 		} else {
@@ -612,6 +678,7 @@ static int install_package(struct attempt *a, const struct package *p)
 	free(why);
 	/* a live crash right after install */
 	if (watch(a, 0, now_mono_ms() + 200) == WAIT_CRASHED) {
+		capture_screen(a, 0);
 		conclude(a, VERDICT_CRASH, 0, xasprintf("crashed while installing %s %s", what, p->name), xstrdup(a->evidence));
 		return -EIO;
 	}
@@ -619,18 +686,62 @@ static int install_package(struct attempt *a, const struct package *p)
 	return 0;
 }
 
-/* After "agent reboot": the guest resets within a second; its REBOOT event says it did. */
+/* A live content push: the running sensor takes the installed content without a reboot.
+ * A crash here is the cell's verdict, at boot 0, "on push". */
+static int push_content(struct attempt *a, const struct package *p)
+{
+	_cleanup_free_ char *remote = xasprintf("%s/%.16s", AGENT_PACKAGES, p->sha256);
+	_cleanup_free_ char *args = xasprintf("push %s", remote);
+	struct json *ans = NULL;
+	char *why = NULL;
+	if (!p->push) {
+		conclude(a, VERDICT_INSTALL_FAILED, 0, xasprintf("content %s has no push command; the plan pushes live", p->name),
+			 NULL);
+		return -EINVAL;
+	}
+	int r = agent_call(a, args, a->env->matrix->plan.install_deadline_ms, &ans, &why);
+	bool ok = r == 0 && json_get_bool(ans, "ok", false);
+	json_free(ans);
+	free(why);
+	if (watch(a, 0, now_mono_ms() + (ok ? 500 : 2000)) == WAIT_CRASHED) {
+		capture_screen(a, 0);
+		record_boot(a, 0, now_wall_ms(), -1, BOOT_CRASHED, a->evidence);
+		conclude(a, VERDICT_CRASH, 0, xasprintf("crashed on the live push of content %s %s", p->name, p->version),
+			 xasprintf("on push: %s", a->evidence ? a->evidence : "crash"));
+		return -EIO;
+	}
+	if (!ok) {
+		conclude(a, r < 0 ? VERDICT_INFRA_ERROR : VERDICT_INSTALL_FAILED, 0,
+			 xasprintf("the live push of content %s %s failed", p->name, p->version), NULL);
+		return -EIO;
+	}
+	log_info("%s: pushed content %s %s live", a->key, p->name, p->version);
+	return 0;
+}
+
+/* After "agent reboot": the guest resets within a second; its REBOOT event says it did. One
+ * reset comes as a burst of REBOOT events within milliseconds; a guest cannot boot to a panic in
+ * under a second, so REBOOT events after a one-second grace are the guest's own (a panic without
+ * a panic device resets the guest). */
 static bool await_reboot(struct attempt *a)
 {
 	struct lab_event ev;
 	int64_t deadline = now_mono_ms() + 15000;
+	bool seen = false;
 	while (a->env->lab->ops->domain_wait_event(a->dom, deadline, &ev) == 0) {
-		if (ev.kind == LAB_EVENT_REBOOT)
-			return true;
 		if (ev.kind == LAB_EVENT_CRASHED || ev.kind == LAB_EVENT_STOPPED)
 			return false;
+		if (ev.kind == LAB_EVENT_REBOOT && !seen) {
+			seen = true;
+			deadline = now_mono_ms() + REBOOT_GRACE_MS;
+		}
 	}
-	return false;
+	if (seen) {
+		pthread_mutex_lock(&a->lock);
+		a->reboot_requested = false;
+		pthread_mutex_unlock(&a->lock);
+	}
+	return seen;
 }
 
 /* Starts boot `boot`: a clean reboot through the agent, or a power cycle after a crash or hang.
@@ -696,6 +807,8 @@ static void attempt_run(struct attempt *a)
 	}
 	if (install_package(a, a->sensor) < 0 || install_package(a, a->content) < 0)
 		return;
+	if (plan->push_live && push_content(a, a->content) < 0)
+		return;
 
 	bool cycle = false;
 	for (unsigned boot = 1; boot <= plan->boots && !stopping(a); boot++) {
@@ -703,6 +816,7 @@ static void attempt_run(struct attempt *a)
 		if (r < 0)
 			return;
 		if (r == 1) {
+			capture_screen(a, boot);
 			o = BOOT_CRASHED;
 			record_boot(a, boot, now_wall_ms(), -1, o, a->evidence);
 		} else {

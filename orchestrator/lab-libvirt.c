@@ -3,10 +3,12 @@
  * event loop runs on its own thread and queues each domain's events for its cell. */
 #include "lab.h"
 #include "log.h"
+#include "png.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <linux/kvm.h>
@@ -37,13 +39,14 @@ struct lab_domain {
 	struct lab_domain *next; /* in the lab's list, for event dispatch */
 	void (*on_event)(const struct lab_event *ev, void *data);
 	void *event_data;
+	struct guest_panic panic; /* from GUEST_PANICKED, handed to the CRASHED event that follows */
 };
 
 struct lab_libvirt {
 	virConnectPtr conn;
 	pthread_t thread;
 	bool stop;
-	int cb_lifecycle, cb_reboot, timer;
+	int cb_lifecycle, cb_reboot, cb_panic, timer;
 	pthread_mutex_t lock; /* guards domains */
 	struct lab_domain *domains;
 	bool accel_auto;
@@ -83,6 +86,8 @@ static void push_event(struct lab *lab, const char *name, enum lab_event_kind ki
 			continue;
 		struct lab_event ev = { .kind = kind, .detail = detail, .wall_ms = wall, .mono_ms = mono };
 		snprintf(ev.what, sizeof(ev.what), "%s", what);
+		if (kind == LAB_EVENT_CRASHED)
+			ev.panic = d->panic;
 		if (d->on_event)
 			d->on_event(&ev, d->event_data);
 		pthread_mutex_lock(&d->lock);
@@ -123,6 +128,26 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 		snprintf(what, sizeof(what), "%s/%d", lifecycle_name(event), detail);
 	push_event(data, virDomainGetName(dom), kind, detail, what);
 	return 0;
+}
+
+/* QEMU's GUEST_PANICKED, through libvirt-qemu: with hv-crash, the Windows stop code and its four
+ * parameters. It arrives before libvirt's CRASHED lifecycle event, which carries it on. */
+static void on_guest_panicked(virConnectPtr conn, virDomainPtr dom, const char *event, long long seconds,
+			      unsigned int micros, const char *details, void *data)
+{
+	struct lab *lab = data;
+	struct lab_libvirt *lv = priv(lab);
+	struct guest_panic panic;
+	const char *name = virDomainGetName(dom);
+	if (!details || guest_panic_parse_qmp(details, strnlen(details, 65536), &panic) < 0)
+		return;
+	pthread_mutex_lock(&lv->lock);
+	for (struct lab_domain *d = lv->domains; d; d = d->next)
+		if (streq(d->name, name))
+			d->panic = panic;
+	pthread_mutex_unlock(&lv->lock);
+	if (panic.has_args)
+		log_info("%s: guest panicked: bugcheck 0x%08X %s", name, panic.code, bugcheck_name(panic.code));
 }
 
 static void on_reboot(virConnectPtr conn, virDomainPtr dom, void *data)
@@ -314,8 +339,10 @@ char *lab_libvirt_domain_xml(const struct lab_domain_spec *spec, bool kvm)
 	/* appended across power cycles: each boot's console starts at the offset noted before it */
 	strbuf_puts(&sb, "' append='on'/>\n      <target port='0'/>\n    </serial>\n"
 			 "    <console type='file'>\n      <target type='serial' port='0'/>\n    </console>\n"
-			 "    <panic model='isa'/>\n"
-			 "    <memballoon model='none'/>\n"
+			 "    <video><model type='vga' vram='16384' heads='1'/></video>\n");
+	if (hw->panic_device)
+		strbuf_puts(&sb, "    <panic model='isa'/>\n");
+	strbuf_puts(&sb, "    <memballoon model='none'/>\n"
 			 "  </devices>\n");
 	/* user-mode networking, restricted: the guest reaches nothing; the host reaches its port 22
 	 * through a loopback forward */
@@ -423,6 +450,50 @@ out:
 	return r;
 }
 
+#define SCREENSHOT_MAX (64u << 20)
+
+static int screenshot_sink(virStreamPtr st, const char *data, size_t n, void *opaque)
+{
+	struct strbuf *sb = opaque;
+	if (sb->len + n > SCREENSHOT_MAX)
+		return -1;
+	strbuf_add(sb, data, n);
+	return (int)n; /* bytes consumed */
+}
+
+static int lv_domain_screenshot(struct lab_domain *d, const char *png_path)
+{
+	struct lab_libvirt *lv = priv(d->lab);
+	struct strbuf raw, png;
+	int r = -EIO;
+	virStreamPtr st = virStreamNew(lv->conn, 0);
+	if (!st || !d->dom)
+		goto out_stream;
+	char *mime = virDomainScreenshot(d->dom, st, 0, 0);
+	if (!mime) {
+		log_debug("%s: screenshot: %s", d->name, virGetLastErrorMessage());
+		goto out_stream;
+	}
+	strbuf_init(&raw);
+	strbuf_init(&png);
+	if (virStreamRecvAll(st, screenshot_sink, &raw) == 0 && virStreamFinish(st) == 0) {
+		if (streq(mime, "image/png"))
+			r = write_file(png_path, raw.buf, raw.len, 0644);
+		else if ((r = png_from_ppm(raw.buf, raw.len, &png)) == 0)
+			r = write_file(png_path, png.buf, png.len, 0644);
+	} else {
+		log_debug("%s: screenshot stream: %s", d->name, virGetLastErrorMessage());
+		virStreamAbort(st);
+	}
+	strbuf_release(&raw);
+	strbuf_release(&png);
+	free(mime);
+out_stream:
+	if (st)
+		virStreamFree(st);
+	return r;
+}
+
 static void lv_domain_destroy(struct lab_domain *d)
 {
 	if (!d)
@@ -476,6 +547,8 @@ static void lv_close(struct lab *lab)
 	if (lv->conn) {
 		virConnectDomainEventDeregisterAny(lv->conn, lv->cb_lifecycle);
 		virConnectDomainEventDeregisterAny(lv->conn, lv->cb_reboot);
+		if (lv->cb_panic >= 0)
+			virConnectDomainQemuMonitorEventDeregister(lv->conn, lv->cb_panic);
 	}
 	__atomic_store_n(&lv->stop, true, __ATOMIC_RELEASE);
 	pthread_join(lv->thread, NULL);
@@ -492,6 +565,7 @@ static const struct lab_ops libvirt_ops = {
 	.domain_start = lv_domain_start,
 	.domain_power_cycle = lv_domain_power_cycle,
 	.domain_wait_event = lv_domain_wait_event,
+	.domain_screenshot = lv_domain_screenshot,
 	.domain_destroy = lv_domain_destroy,
 	.list_owned = lv_list_owned,
 	.destroy_by_name = lv_destroy_by_name,
@@ -505,6 +579,7 @@ struct lab *lab_libvirt_open(const char *uri, const char *accel, const char *pro
 
 	struct lab *lab = xzalloc(sizeof(*lab));
 	struct lab_libvirt *lv = xzalloc(sizeof(*lv));
+	lv->cb_panic = -1;
 	lab->ops = &libvirt_ops;
 	lab->priv = lv;
 	pthread_mutex_init(&lv->lock, NULL);
@@ -533,6 +608,11 @@ struct lab *lab_libvirt_open(const char *uri, const char *accel, const char *pro
 							    VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), lab, NULL);
 	lv->cb_reboot = virConnectDomainEventRegisterAny(lv->conn, NULL, VIR_DOMAIN_EVENT_ID_REBOOT,
 							 VIR_DOMAIN_EVENT_CALLBACK(on_reboot), lab, NULL);
+	/* QEMU-only: the details of a guest panic; a remote or non-QEMU connection may refuse it */
+	lv->cb_panic = virConnectDomainQemuMonitorEventRegister(lv->conn, NULL, "GUEST_PANICKED", on_guest_panicked, lab,
+								NULL, 0);
+	if (lv->cb_panic < 0)
+		log_debug("no GUEST_PANICKED events from %s", uri);
 	if (lv->cb_lifecycle < 0 || lv->cb_reboot < 0) {
 		*why = last_error();
 		goto fail;

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "bugcheck.h"
 #include "matrix.h"
 
 struct lab;
@@ -23,6 +24,7 @@ struct lab_event {
 	char what[64];    /* readable "CRASHED/PANICKED" */
 	int64_t wall_ms;  /* when the event thread received it */
 	int64_t mono_ms;
+	struct guest_panic panic; /* CRASHED: what the hypervisor said of the panic (Hyper-V registers) */
 };
 
 /* What a cell's VM is made of. Paths are absolute. */
@@ -49,6 +51,8 @@ struct lab_ops {
 	int (*domain_power_cycle)(struct lab_domain *d, char **why);
 	/* Waits for the next event until deadline (monotonic ms): 0 with *ev, or -ETIMEDOUT. */
 	int (*domain_wait_event)(struct lab_domain *d, int64_t deadline, struct lab_event *ev);
+	/* Saves the guest's screen as a PNG file (bounded). 0 or negative errno. */
+	int (*domain_screenshot)(struct lab_domain *d, const char *png_path);
 	/* Stops the domain and forgets it. NULL is fine. */
 	void (*domain_destroy)(struct lab_domain *d);
 	/* Calls fn for each domain of this lab whose name starts with prefix, with its owner record. */

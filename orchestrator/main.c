@@ -11,6 +11,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_run_entry,
 	&cmd_report_entry,
 	&cmd_gate_entry,
+	&cmd_triage_entry,
 	&cmd_validate_entry,
 	&cmd_cells_entry,
 	&cmd_cleanup_entry,

@@ -57,7 +57,7 @@ static int parse_images(struct matrix *m, struct conf_doc *doc, yaml_node_t *seq
 
 static int parse_hardware(struct matrix *m, struct conf_doc *doc, yaml_node_t *seq, struct conf_error *err)
 {
-	static const char *const keys[] = { "name", "vcpus", "memory", "machine", "firmware", "disk_bus", NULL };
+	static const char *const keys[] = { "name", "vcpus", "memory", "machine", "firmware", "disk_bus", "panic_device", NULL };
 	int r = conf_require_seq(doc, seq, "hardware", err);
 	if (r < 0)
 		return r;
@@ -72,6 +72,7 @@ static int parse_hardware(struct matrix *m, struct conf_doc *doc, yaml_node_t *s
 		h->memory_mib = 256;
 		h->machine = xstrdup("pc");
 		h->disk_bus = xstrdup("virtio");
+		h->panic_device = true;
 		if ((r = conf_check_map(doc, item, "a hardware profile", keys, err)) < 0 ||
 		    (r = conf_string(doc, item, "name", true, &h->name, err)) < 0 ||
 		    (r = check_name(doc, item, "name", h->name, err)) < 0 ||
@@ -79,7 +80,8 @@ static int parse_hardware(struct matrix *m, struct conf_doc *doc, yaml_node_t *s
 		    (r = conf_size_mib(doc, item, "memory", 128, 65536, &h->memory_mib, err)) < 0 ||
 		    (r = conf_string(doc, item, "machine", false, &h->machine, err)) < 0 ||
 		    (r = conf_string(doc, item, "firmware", false, &firmware, err)) < 0 ||
-		    (r = conf_string(doc, item, "disk_bus", false, &h->disk_bus, err)) < 0)
+		    (r = conf_string(doc, item, "disk_bus", false, &h->disk_bus, err)) < 0 ||
+		    (r = conf_bool(doc, item, "panic_device", &h->panic_device, err)) < 0)
 			return r;
 		h->vcpus = (unsigned)vcpus;
 		if (!streq(h->machine, "pc") && !streq(h->machine, "q35"))
@@ -157,7 +159,7 @@ static int parse_filters(struct conf_doc *doc, yaml_node_t *seq, const char *wha
 static int parse_plan(struct plan *p, struct conf_doc *doc, yaml_node_t *map, struct conf_error *err)
 {
 	static const char *const keys[] = { "boots", "boot_loop_after", "agent_deadline", "install_deadline",
-					    "settle", "concurrency", "retries", NULL };
+					    "settle", "concurrency", "retries", "push_live", NULL };
 	uint64_t boots = p->boots, loop = p->boot_loop_after, conc = p->concurrency, retries = p->retries;
 	int r;
 	if (!map)
@@ -169,7 +171,8 @@ static int parse_plan(struct plan *p, struct conf_doc *doc, yaml_node_t *map, st
 	    (r = conf_duration_ms(doc, map, "install_deadline", 1000, 3600000, &p->install_deadline_ms, err)) < 0 ||
 	    (r = conf_duration_ms(doc, map, "settle", 0, 600000, &p->settle_ms, err)) < 0 ||
 	    (r = conf_uint(doc, map, "concurrency", 1, 256, &conc, err)) < 0 ||
-	    (r = conf_uint(doc, map, "retries", 0, 10, &retries, err)) < 0)
+	    (r = conf_uint(doc, map, "retries", 0, 10, &retries, err)) < 0 ||
+	    (r = conf_bool(doc, map, "push_live", &p->push_live, err)) < 0)
 		return r;
 	if (loop > boots)
 		return conf_fail(doc, conf_get(doc, map, "boot_loop_after"), err,

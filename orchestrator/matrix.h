@@ -15,6 +15,7 @@ struct hardware_profile {
 	char *machine; /* "pc" or "q35" */
 	enum firmware firmware;
 	char *disk_bus; /* "virtio" or "sata" */
+	bool panic_device; /* pvpanic: without it a panicking guest just reboots */
 };
 
 /* A sensor or content version under test; package is a bundle path (resolved at run time). */
@@ -36,6 +37,7 @@ struct plan {
 	int64_t settle_ms;        /* time a booted guest must stay up before the boot counts */
 	unsigned concurrency;
 	unsigned retries;         /* extra attempts after an INFRA_ERROR */
+	bool push_live;           /* push the content into the running sensor before rebooting */
 };
 
 struct matrix {

@@ -239,7 +239,7 @@ out:
 static int read_manifest(struct package *p, struct conf_error *err)
 {
 	static const char *const keys[] = { "name", "vendor", "version", "kind", "os", "install", "uninstall",
-					    "health", "sensor", "sensor_versions", NULL };
+					    "health", "push", "sensor", "sensor_versions", NULL };
 	_cleanup_free_ char *mpath = path_join(p->staging, PACKAGE_MANIFEST);
 	_cleanup_free_ char *label = xasprintf("%s:%s", p->path, PACKAGE_MANIFEST);
 	_cleanup_free_ char *kind = NULL;
@@ -268,6 +268,7 @@ static int read_manifest(struct package *p, struct conf_error *err)
 	    (r = conf_string(doc, root, "install", true, &p->install, err)) < 0 ||
 	    (r = conf_string(doc, root, "uninstall", false, &p->uninstall, err)) < 0 ||
 	    (r = conf_string(doc, root, "health", false, &p->health, err)) < 0 ||
+	    (r = conf_string(doc, root, "push", false, &p->push, err)) < 0 ||
 	    (r = conf_string(doc, root, "sensor", false, &p->sensor, err)) < 0)
 		goto out;
 	if (streq(kind, "sensor")) {
@@ -298,11 +299,11 @@ static int read_manifest(struct package *p, struct conf_error *err)
 		p->sensor_versions[i] = xstrdup(v);
 	}
 	/* the commands run in the guest: keep them to one printable line */
-	const char *cmds[] = { p->install, p->uninstall, p->health };
+	const char *cmds[] = { p->install, p->uninstall, p->health, p->push };
 	for (size_t i = 0; i < ARRAY_LENGTH(cmds); i++) {
 		for (const char *c = cmds[i]; c && *c; c++) {
 			if ((unsigned char)*c < 0x20) {
-				r = conf_fail(doc, root, err, "install, uninstall and health must be single-line commands");
+				r = conf_fail(doc, root, err, "install, uninstall, health and push must be single-line commands");
 				goto out;
 			}
 		}
@@ -352,7 +353,7 @@ void package_free(struct package *p)
 	free(p->entries);
 	free(p->path); free(p->staging);
 	free(p->name); free(p->vendor); free(p->version); free(p->os);
-	free(p->install); free(p->uninstall); free(p->health); free(p->sensor);
+	free(p->install); free(p->uninstall); free(p->health); free(p->push); free(p->sensor);
 	free(p);
 }
 

@@ -30,7 +30,7 @@ struct package {
 	char *staging;   /* where the payload was extracted on the host */
 	enum package_kind kind;
 	char *name, *vendor, *version, *os;
-	char *install, *uninstall, *health;
+	char *install, *uninstall, *health, *push; /* push: apply installed content to the running sensor */
 	char *sensor;    /* content only: the sensor it is for */
 	char **sensor_versions; /* content only: sensor versions it supports (NULL-terminated; empty = any) */
 	struct package_entry *entries;

@@ -8,8 +8,20 @@
  * sensor has inputs reads past the input array. The array ends exactly at a vmalloc page, so
  * that read lands in the guard page and faults, every time. A "ref" field names another field;
  * the template engine follows references without a cycle check, so a cycle stalls the boot.
+ *
+ * Other content mistakes reach other sensor bugs, each a real kernel failure:
+ *   "template-version N"  anything but 1 trips a BUG_ON (kernel BUG, invalid opcode)
+ *   "field handler NAME"  an unknown handler name is looked up to NULL and dereferenced
+ *   "field spin SECONDS"  evaluation spins with preemption off: a soft lockup
+ *   "field freeze SECONDS" a worker thread stops the CPU with interrupts off after SECONDS:
+ *                         the guest hangs after it has booted
+ * Writing 1 to the "reload" parameter parses the content file again in the running sensor:
+ * a live content push, as rapid-response content reaches a sensor without a reboot.
  */
 #include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/mutex.h>
 #include <linux/kernel.h>
 #include <linux/kernel_read_file.h>
 #include <linux/module.h>
@@ -18,6 +30,7 @@
 #include <linux/vmalloc.h>
 
 #define SENSOR_INPUTS 20
+#define SENSOR_TEMPLATE_VERSION 1
 #define CONTENT_MAX (64 * 1024)
 #define FIELDS_MAX 256
 
@@ -34,7 +47,39 @@ module_param(fields_loaded, uint, 0444);
 static unsigned int fields_matched;
 module_param(fields_matched, uint, 0444);
 
-enum field_type { FIELD_STR, FIELD_INT, FIELD_REF };
+enum field_type { FIELD_STR, FIELD_INT, FIELD_REF, FIELD_HANDLER, FIELD_SPIN, FIELD_FREEZE };
+
+struct handler {
+	const char *name;
+	int weight;
+};
+
+static const struct handler handlers[] = { { "hash", 2 }, { "signer", 3 }, { "path", 1 } };
+
+static const struct handler *handler_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(handlers); i++)
+		if (strcmp(handlers[i].name, name) == 0)
+			return &handlers[i];
+	return NULL;
+}
+
+static DEFINE_MUTEX(content_lock);
+static struct task_struct *freezer;
+
+static int freezer_fn(void *data)
+{
+	unsigned long seconds = (unsigned long)data;
+
+	msleep(seconds * 1000);
+	pr_info("compatlab_sensor: freezing the CPU\n");
+	local_irq_disable();
+	for (;;)
+		cpu_relax();
+	return 0;
+}
 
 struct field {
 	enum field_type type;
@@ -92,6 +137,18 @@ static int field_parse(char *line, struct field *f)
 		f->type = FIELD_REF;
 		return 0;
 	}
+	if (sscanf(line, "field handler %63s", f->str) == 1) {
+		f->type = FIELD_HANDLER;
+		return 0;
+	}
+	if (sscanf(line, "field spin %ld", &f->num) == 1 && f->num > 0 && f->num <= 300) {
+		f->type = FIELD_SPIN;
+		return 0;
+	}
+	if (sscanf(line, "field freeze %ld", &f->num) == 1 && f->num >= 0 && f->num <= 3600) {
+		f->type = FIELD_FREEZE;
+		return 0;
+	}
 	return -EINVAL;
 }
 
@@ -103,8 +160,13 @@ static int content_load(const char *path)
 	struct field *fields;
 	char *text, *line;
 	unsigned int n = 0, i;
+	int version = SENSOR_TEMPLATE_VERSION;
 
 	len = kernel_read_file_from_path(path, 0, &buf, CONTENT_MAX, &size, READING_UNKNOWN);
+	if (len == -ENOENT) {
+		snprintf(status, sizeof(status), "ok");
+		return 0; /* no content yet: the sensor runs with no rules */
+	}
 	if (len < 0) {
 		snprintf(status, sizeof(status), "cannot read content %s: %zd", path, len);
 		return (int)len;
@@ -121,6 +183,8 @@ static int content_load(const char *path)
 	vfree(buf);
 
 	while ((line = strsep(&text, "\n")) != NULL) {
+		if (sscanf(line, "template-version %d", &version) == 1)
+			continue;
 		if (strncmp(line, "field ", 6) != 0)
 			continue;
 		if (n == FIELDS_MAX || field_parse(line, &fields[n]) < 0) {
@@ -129,17 +193,35 @@ static int content_load(const char *path)
 		}
 		n++;
 	}
-	pr_info("compatlab_sensor: content %s: %u fields\n", path, n);
+	pr_info("compatlab_sensor: content %s: %u fields, template version %d\n", path, n, version);
+	/* the sensor was written for one template version and asserts it */
+	BUG_ON(version != SENSOR_TEMPLATE_VERSION);
 
 	/* evaluate every field against its input: the count comes from the content */
 	for (i = 0; i < n; i++) {
 		const struct field *f = field_resolve(fields, n, &fields[i]);
 		const char *input = inputs[i];
 
-		if (f->type == FIELD_STR && strcmp(input, f->str) == 0)
+		if (f->type == FIELD_STR && strcmp(input, f->str) == 0) {
 			fields_matched++;
-		else if (f->type == FIELD_INT && (long)strlen(input) == f->num)
+		} else if (f->type == FIELD_INT && (long)strlen(input) == f->num) {
 			fields_matched++;
+		} else if (f->type == FIELD_HANDLER) {
+			const struct handler *h = handler_find(f->str);
+
+			fields_matched += h->weight; /* no check: an unknown name is a NULL handler */
+		} else if (f->type == FIELD_SPIN) {
+			unsigned long until = jiffies + f->num * HZ;
+
+			preempt_disable();
+			while (time_before(jiffies, until))
+				cpu_relax();
+			preempt_enable();
+		} else if (f->type == FIELD_FREEZE && !freezer) {
+			freezer = kthread_run(freezer_fn, (void *)(unsigned long)f->num, "compatlab_freeze");
+			if (IS_ERR(freezer))
+				freezer = NULL;
+		}
 	}
 	fields_loaded = n;
 	snprintf(status, sizeof(status), "ok");
@@ -148,6 +230,23 @@ out:
 	kfree(text);
 	return 0;
 }
+
+static int reload_set(const char *val, const struct kernel_param *kp)
+{
+	if (!content || !content[0])
+		return -ENOENT;
+	mutex_lock(&content_lock);
+	fields_loaded = 0;
+	fields_matched = 0;
+	pr_info("compatlab_sensor: live content push\n");
+	content_load(content);
+	mutex_unlock(&content_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops reload_ops = { .set = reload_set };
+module_param_cb(reload, &reload_ops, NULL, 0200);
+MODULE_PARM_DESC(reload, "write 1 to parse the content file again now (live content push)");
 
 static int __init compatlab_sensor_init(void)
 {
