@@ -7,6 +7,8 @@
  *   uninstall DIR        runs its uninstall command
  *   push DIR             runs its push command (content applied to the running sensor)
  *   health               runs the health command of every installed package
+ *   workload [REPS OPS]  the operations a sensor hooks, timed: process creation (fork + exec of
+ *                        /bin/true) and file create/write/read/delete, OPS of each, REPS times
  *   reboot               syncs and reboots at once
  *
  * A package directory holds its payload and ".compatlab-package", written by the orchestrator:
@@ -333,6 +335,75 @@ static int cmd_health(int timeout_s)
 	return healthy ? 0 : 1;
 }
 
+#define WORKLOAD_DIR "/tmp/compatlab-workload"
+
+static double since_s(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Process creation: fork and exec /bin/true, wait. Returns operations per second, or -1. */
+static double workload_proc(int ops)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < ops; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return -1;
+		if (pid == 0) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		int status;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			return -1;
+	}
+	return ops / since_s(&t0);
+}
+
+/* File operations: create and write 4 KiB, reopen and read it, delete it. Per second, or -1. */
+static double workload_file(int ops)
+{
+	static char block[4096];
+	char path[256];
+	struct timespec t0;
+	mkdir(WORKLOAD_DIR, 0700);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < ops; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", WORKLOAD_DIR, i);
+		int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+		if (fd < 0 || write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
+			return -1;
+		close(fd);
+		fd = open(path, O_RDONLY);
+		if (fd < 0 || read(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
+			return -1;
+		close(fd);
+		if (unlink(path) < 0)
+			return -1;
+	}
+	return ops / since_s(&t0);
+}
+
+static int cmd_workload(int reps, int ops)
+{
+	printf("{\"ops\":%d,\"reps\":[", ops);
+	bool ok = true;
+	for (int r = 0; r < reps; r++) {
+		double proc = workload_proc(ops), file = workload_file(ops);
+		ok = ok && proc > 0 && file > 0;
+		printf("%s{\"proc_per_s\":%.2f,\"file_per_s\":%.2f}", r ? "," : "", proc, file);
+	}
+	printf("],\"ok\":%s}\n", ok ? "true" : "false");
+	rmdir(WORKLOAD_DIR);
+	return ok ? 0 : 1;
+}
+
 static int cmd_reboot(void)
 {
 	sync();
@@ -352,7 +423,7 @@ static int cmd_reboot(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: compatlab-agent [--timeout SECONDS] info|install DIR|uninstall DIR|push DIR|health|reboot|version\n");
+	fprintf(stderr, "usage: compatlab-agent [--timeout SECONDS] info|install DIR|uninstall DIR|push DIR|health|workload [REPS OPS]|reboot|version\n");
 	return 2;
 }
 
@@ -381,6 +452,12 @@ int main(int argc, char **argv)
 		return cmd_health(timeout_s);
 	if (strcmp(cmd, "reboot") == 0 && argc == i + 1)
 		return cmd_reboot();
+	if (strcmp(cmd, "workload") == 0 && (argc == i + 1 || argc == i + 3)) {
+		int reps = argc == i + 3 ? atoi(argv[i + 1]) : 7, ops = argc == i + 3 ? atoi(argv[i + 2]) : 200;
+		if (reps < 1 || reps > 100 || ops < 1 || ops > 100000)
+			return usage();
+		return cmd_workload(reps, ops);
+	}
 	if (strcmp(cmd, "version") == 0 && argc == i + 1) {
 		printf("{\"version\":\"%s\"}\n", AGENT_VERSION);
 		return 0;

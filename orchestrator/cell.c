@@ -19,9 +19,11 @@
  * and is retried as the plan allows; it is never a product verdict.
  */
 #include "cell.h"
+#include "artifacts.h"
 #include "console.h"
 #include "json.h"
 #include "log.h"
+#include "stats.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -64,6 +66,10 @@ struct attempt {
 	off_t console_offset;   /* where this boot's console output starts */
 	enum boot_outcome outcomes[MAX_BOOTS];
 	size_t n_outcomes;
+	int64_t guest_uptime_ms; /* the guest kernel's uptime when its agent first answered */
+	/* workload rates (operations per second) before install and after the last boot */
+	double *before[2], *after[2];
+	size_t n_before, n_after;
 	/* outcome of the attempt */
 	enum verdict verdict;
 	unsigned boot_index;
@@ -210,6 +216,9 @@ static void teardown(struct attempt *a)
 	a->dom = NULL;
 	if (a->overlay)
 		unlink(a->overlay);
+	/* the evidence of the attempt in one bounded archive, beside the files themselves */
+	if (a->dir && artifacts_archive(a->dir) < 0)
+		log_warnx("%s: the artifacts of attempt %u could not be archived", a->key, a->number);
 }
 
 /* The console output of the current boot (bounded). */
@@ -427,6 +436,7 @@ static enum wait_result wait_agent(struct attempt *a, unsigned boot, int64_t *re
 		const char *boot_id = json_get_string(info, "boot_id", "");
 		if (r == 0 && *boot_id && !streq(boot_id, a->boot_id)) {
 			snprintf(a->boot_id, sizeof(a->boot_id), "%s", boot_id);
+			a->guest_uptime_ms = (int64_t)json_get_number(info, "uptime_ms", -1);
 			*ready_ms = now_mono_ms() - start;
 			json_free(info);
 			pthread_mutex_lock(&a->lock);
@@ -529,6 +539,12 @@ static enum boot_outcome run_boot(struct attempt *a, unsigned boot, bool *failed
 	}
 	log_info("%s: boot %u: agent ready after %.1f s", a->key, boot, (double)ready_ms / 1000);
 	int64_t ready_at = now_mono_ms();
+	store_metric_add(a->env->store, a->cell_id, a->number, boot ? "boot_to_agent" : "boot_to_agent.before",
+			 (double)ready_ms / 1000, "s", "host: from the start (or reboot request) to the agent's first answer");
+	if (a->guest_uptime_ms >= 0)
+		store_metric_add(a->env->store, a->cell_id, a->number, boot ? "guest_boot" : "guest_boot.before",
+				 (double)a->guest_uptime_ms / 1000, "s",
+				 "guest: the kernel's uptime (CLOCK_BOOTTIME) when the agent first answered");
 
 	enum boot_outcome outcome = BOOT_OK;
 	_cleanup_free_ char *detail = NULL;
@@ -686,6 +702,92 @@ static int install_package(struct attempt *a, const struct package *p)
 	return 0;
 }
 
+static const struct {
+	const char *key;    /* in the agent's answer */
+	const char *metric; /* stored name */
+	const char *what;
+} workload_kinds[2] = {
+	{ "proc_per_s", "proc_rate", "process creation (fork + exec of /bin/true)" },
+	{ "file_per_s", "file_rate", "file create, write 4 KiB, read, delete" },
+};
+
+/* Runs the guest workload; stores each repetition's rates and returns them. */
+static int run_workload(struct attempt *a, bool after_install)
+{
+	const struct plan *plan = &a->env->matrix->plan;
+	_cleanup_free_ char *args = xasprintf("workload %u %u", plan->workload_reps, plan->workload_ops);
+	struct json *ans = NULL;
+	char *why = NULL;
+	int r = agent_call(a, args, 600000, &ans, &why);
+	const struct json *reps = json_get(ans, "reps");
+	if (r != 0 || !reps || reps->type != JSON_ARRAY || reps->n != plan->workload_reps) {
+		log_warnx("%s: the workload failed: %s", a->key, why ? why : "bad answer");
+		free(why);
+		json_free(ans);
+		return -EIO;
+	}
+	free(why);
+	for (int k = 0; k < 2; k++) {
+		double **dst = after_install ? &a->after[k] : &a->before[k];
+		free(*dst);
+		*dst = xcalloc(reps->n, sizeof(double));
+		_cleanup_free_ char *name = xasprintf("%s%s", workload_kinds[k].metric, after_install ? "" : ".before");
+		_cleanup_free_ char *method = xasprintf("guest: %s, %u per repetition, %s", workload_kinds[k].what,
+							plan->workload_ops, after_install ? "after install" : "boot 0, before install");
+		for (size_t i = 0; i < reps->n; i++) {
+			double v = json_get_number(reps->items[i], workload_kinds[k].key, -1);
+			if (!(v > 0 && v < 1e9)) {
+				json_free(ans);
+				return -EBADMSG;
+			}
+			(*dst)[i] = v;
+			store_metric_add(a->env->store, a->cell_id, a->number, name, v, "1/s", method);
+		}
+	}
+	if (after_install)
+		a->n_after = reps->n;
+	else
+		a->n_before = reps->n;
+	json_free(ans);
+	return 0;
+}
+
+/* The sensor's cost: each workload rate after install against before, in the same VM. A slowdown
+ * whose whole 95 % interval lies above the plan's threshold is a regression. Returns the reason,
+ * or NULL when there is none. */
+static char *compare_workload(struct attempt *a)
+{
+	const struct plan *plan = &a->env->matrix->plan;
+	struct strbuf reason;
+	strbuf_init(&reason);
+	for (int k = 0; k < 2; k++) {
+		struct stats_comparison c;
+		if (stats_compare_rates(a->before[k], a->n_before, a->after[k], a->n_after, &c) < 0)
+			continue;
+		double slowdown = c.ratio - 1, low = c.ci_low - 1, high = c.ci_high - 1;
+		_cleanup_free_ char *name = xasprintf("%s.slowdown", workload_kinds[k].metric);
+		_cleanup_free_ char *method = xasprintf("median before / median after - 1; 95%% bootstrap CI [%+.1f%%, %+.1f%%]; "
+							"Mann-Whitney p=%.3g; %zu and %zu repetitions; threshold %.0f%%",
+							low * 100, high * 100, c.p_value, a->n_before, a->n_after,
+							plan->perf_threshold * 100);
+		store_metric_add(a->env->store, a->cell_id, a->number, name, slowdown * 100, "%", method);
+		_cleanup_free_ char *lo = xasprintf("%s.low", name), *hi = xasprintf("%s.high", name);
+		_cleanup_free_ char *pname = xasprintf("%s.p", name);
+		store_metric_add(a->env->store, a->cell_id, a->number, lo, low * 100, "%", "95% bootstrap CI, lower bound");
+		store_metric_add(a->env->store, a->cell_id, a->number, hi, high * 100, "%", "95% bootstrap CI, upper bound");
+		store_metric_add(a->env->store, a->cell_id, a->number, pname, c.p_value, "", "Mann-Whitney U, two-sided");
+		store_metric_add(a->env->store, a->cell_id, a->number, "perf_threshold", plan->perf_threshold * 100, "%",
+				 "plan: a slowdown certainly above this is PERF_REGRESSION");
+		log_info("%s: %s %+.1f%% (95%% CI %+.1f%% to %+.1f%%, p=%.3g)", a->key, workload_kinds[k].metric,
+			 slowdown * 100, low * 100, high * 100, c.p_value);
+		if (low > plan->perf_threshold)
+			strbuf_printf(&reason, "%s%s %.0f%% slower after install (95%% CI %.0f%% to %.0f%%, p=%.2g), above the %.0f%% "
+				      "threshold", reason.len ? "; " : "", workload_kinds[k].what, slowdown * 100, low * 100,
+				      high * 100, c.p_value, plan->perf_threshold * 100);
+	}
+	return reason.len ? strbuf_steal(&reason) : (strbuf_release(&reason), NULL);
+}
+
 /* A live content push: the running sensor takes the installed content without a reboot.
  * A crash here is the cell's verdict, at boot 0, "on push". */
 static int push_content(struct attempt *a, const struct package *p)
@@ -805,6 +907,10 @@ static void attempt_run(struct attempt *a)
 		      a->evidence ? a->evidence : "");
 		return;
 	}
+	if (plan->workload_reps && run_workload(a, false) < 0) {
+		infra(a, "the workload did not run before install");
+		return;
+	}
 	if (install_package(a, a->sensor) < 0 || install_package(a, a->content) < 0)
 		return;
 	if (plan->push_live && push_content(a, a->content) < 0)
@@ -838,6 +944,17 @@ static void attempt_run(struct attempt *a)
 		return;
 	unsigned idx;
 	enum verdict v = verdict_from_boots(a->outcomes, a->n_outcomes, plan->boot_loop_after, &idx);
+	if (v == VERDICT_PASS && plan->workload_reps) {
+		if (run_workload(a, true) < 0) {
+			infra(a, "the workload did not run after install");
+			return;
+		}
+		char *regression = compare_workload(a);
+		if (regression) {
+			conclude(a, VERDICT_PERF_REGRESSION, (unsigned)a->n_outcomes, regression, NULL);
+			return;
+		}
+	}
 	unsigned crashes = 0;
 	for (size_t i = 0; i < a->n_outcomes; i++)
 		crashes += a->outcomes[i] == BOOT_CRASHED;
@@ -893,6 +1010,10 @@ enum verdict cell_execute(struct cell_env *env, const struct cell *cell, int64_t
 		free(a.domain_name);
 		free(a.overlay);
 		free(a.console);
+		for (int k = 0; k < 2; k++) {
+			free(a.before[k]);
+			free(a.after[k]);
+		}
 		pthread_mutex_destroy(&a.lock);
 		if (!retry)
 			break;

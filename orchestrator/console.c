@@ -26,8 +26,7 @@ static const struct pattern {
 	{ PREFIX, "general protection fault", "gpf" },
 	{ PREFIX, "watchdog: BUG: soft lockup", "soft-lockup" },
 	{ PREFIX, "BUG: soft lockup", "soft-lockup" },
-	{ PREFIX, "Watchdog detected hard LOCKUP", "hard-lockup" },
-	{ PREFIX, "watchdog: Watchdog detected hard LOCKUP", "hard-lockup" },
+	{ CONTAINS, "Watchdog detected hard LOCKUP", "hard-lockup" }, /* "NMI watchdog: ..." */
 	{ PREFIX, "INFO: task ", "hung-task" },       /* "... blocked for more than N seconds." */
 	{ CONTAINS, " detected stalls on CPUs/tasks", "rcu-stall" },
 	{ CONTAINS, " self-detected stall on CPU", "rcu-stall" },
@@ -150,6 +149,12 @@ static void parse_windows(const char *p, const char *end, struct console_crash *
 		c->bugcheck = gp.code;
 		memcpy(c->bugcheck_args, gp.args, sizeof(c->bugcheck_args));
 	}
+	/* "***  csagent.sys - Address FFFFF805... base at ..." under the STOP line */
+	if (starts(p, end, "***  ") && !c->module[0]) {
+		const char *m = p + 5, *dash = find_in(m, end, " - Address ");
+		if (dash && dash > m)
+			copy_field(c->module, sizeof(c->module), m, (size_t)(dash - m));
+	}
 	if (starts(p, end, "What failed: ")) {
 		const char *m = p + strlen("What failed: ");
 		copy_field(c->module, sizeof(c->module), m, (size_t)(end - m));
@@ -212,6 +217,10 @@ void console_classify(const char *text, size_t len, struct console_crash *c)
 	}
 	if (c->bugcheck && !c->reason[0])
 		snprintf(c->reason, sizeof(c->reason), "%s", bugcheck_name(c->bugcheck));
+	/* one title for a Windows bugcheck whatever reported it (STOP line, blue screen text, the
+	 * hypervisor's crash registers): the same crash groups together */
+	if (streq(c->kind, "bugcheck") && c->bugcheck)
+		snprintf(c->title, sizeof(c->title), "bugcheck 0x%08X %s", c->bugcheck, bugcheck_name(c->bugcheck));
 	/* a kernel BUG at file:line names its own place; keep the title, the location follows */
 }
 

@@ -114,8 +114,9 @@ static void minidump_string(struct buf b, uint32_t rva, char *out, size_t n)
 		return;
 	size_t k = 0;
 	for (uint32_t i = 0; i < bytes / 2 && k + 1 < n; i++) {
-		uint16_t ch;
-		rd16(b, rva + 4 + 2 * (size_t)i, &ch);
+		uint16_t ch = 0;
+		if (!rd16(b, rva + 4 + 2 * (size_t)i, &ch))
+			break;
 		out[k++] = ch >= 0x20 && ch < 0x7F ? (char)ch : '?';
 	}
 	out[k] = '\0';

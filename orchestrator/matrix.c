@@ -13,6 +13,8 @@ static const struct plan plan_defaults = {
 	.settle_ms = 3000,
 	.concurrency = 2,
 	.retries = 1,
+	.workload_ops = 50,
+	.perf_threshold = 0.25,
 };
 
 /* Names appear in cell keys, file names and domain names: keep them to a safe alphabet. */
@@ -159,8 +161,11 @@ static int parse_filters(struct conf_doc *doc, yaml_node_t *seq, const char *wha
 static int parse_plan(struct plan *p, struct conf_doc *doc, yaml_node_t *map, struct conf_error *err)
 {
 	static const char *const keys[] = { "boots", "boot_loop_after", "agent_deadline", "install_deadline",
-					    "settle", "concurrency", "retries", "push_live", NULL };
+					    "settle", "concurrency", "retries", "push_live", "workload_reps", "workload_ops",
+					    "perf_threshold", NULL };
 	uint64_t boots = p->boots, loop = p->boot_loop_after, conc = p->concurrency, retries = p->retries;
+	uint64_t reps = p->workload_reps, ops = p->workload_ops;
+	_cleanup_free_ char *threshold = NULL;
 	int r;
 	if (!map)
 		return 0;
@@ -172,8 +177,24 @@ static int parse_plan(struct plan *p, struct conf_doc *doc, yaml_node_t *map, st
 	    (r = conf_duration_ms(doc, map, "settle", 0, 600000, &p->settle_ms, err)) < 0 ||
 	    (r = conf_uint(doc, map, "concurrency", 1, 256, &conc, err)) < 0 ||
 	    (r = conf_uint(doc, map, "retries", 0, 10, &retries, err)) < 0 ||
-	    (r = conf_bool(doc, map, "push_live", &p->push_live, err)) < 0)
+	    (r = conf_bool(doc, map, "push_live", &p->push_live, err)) < 0 ||
+	    (r = conf_uint(doc, map, "workload_reps", 0, 100, &reps, err)) < 0 ||
+	    (r = conf_uint(doc, map, "workload_ops", 1, 100000, &ops, err)) < 0 ||
+	    (r = conf_string(doc, map, "perf_threshold", false, &threshold, err)) < 0)
 		return r;
+	if (reps == 1 || reps == 2)
+		return conf_fail(doc, conf_get(doc, map, "workload_reps"), err,
+				 "workload_reps must be 0 (no workload) or at least 3, for statistics");
+	if (threshold) {
+		char *end;
+		double v = strtod(threshold, &end);
+		if (end == threshold || !(streq(end, "%") || !*end) || !(v > 0 && v <= 1000))
+			return conf_fail(doc, conf_get(doc, map, "perf_threshold"), err,
+					 "perf_threshold must be a percentage such as 25%%, not '%s'", threshold);
+		p->perf_threshold = v / 100;
+	}
+	p->workload_reps = (unsigned)reps;
+	p->workload_ops = (unsigned)ops;
 	if (loop > boots)
 		return conf_fail(doc, conf_get(doc, map, "boot_loop_after"), err,
 				 "boot_loop_after (%u) cannot exceed boots (%u): a boot loop could never be seen",

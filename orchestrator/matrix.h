@@ -38,6 +38,9 @@ struct plan {
 	unsigned concurrency;
 	unsigned retries;         /* extra attempts after an INFRA_ERROR */
 	bool push_live;           /* push the content into the running sensor before rebooting */
+	unsigned workload_reps;   /* repetitions of the guest workload before and after install; 0: none */
+	unsigned workload_ops;    /* operations of each kind per repetition */
+	double perf_threshold;    /* slowdown (0.25 = 25 %) that is a PERF_REGRESSION when certain */
 };
 
 struct matrix {

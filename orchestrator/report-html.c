@@ -6,8 +6,10 @@
 #include "cell.h"
 #include "report.h"
 #include "sha256.h"
+#include "stats.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,6 +36,9 @@ struct html {
 };
 
 #define put report_put_text
+
+static void put_perf_charts(struct html *h, struct strbuf *sb);
+static void put_perf_table(struct strbuf *sb, const struct result_cell *c);
 
 static void put_time(struct strbuf *sb, int64_t ms)
 {
@@ -370,6 +375,7 @@ static int write_index(struct html *h, struct strbuf *sb)
 		strbuf_puts(sb, "</p>\n");
 	}
 	put_breakdown(h, sb);
+	put_perf_charts(h, sb);
 	put_failures(h, sb, INDEX_FAILURES, "cells/");
 	put_groups(h, sb);
 
@@ -442,6 +448,130 @@ static int write_failures_page(struct html *h, struct strbuf *sb)
 	return page_end(h, sb, "failures.html");
 }
 
+static const struct {
+	const char *metric, *what;
+} perf_metrics[] = {
+	{ "proc_rate", "process creation" },
+	{ "file_rate", "file create/write/read/delete" },
+};
+
+/* The values of metric `name` of a cell (its last attempt's), in *out; returns how many. */
+static size_t metric_values(const struct result_cell *c, const char *name, double **out)
+{
+	size_t n = 0;
+	*out = NULL;
+	for (size_t i = 0; i < c->n_metrics; i++) {
+		if (c->metrics[i].attempt != c->attempts || !streq(c->metrics[i].name, name))
+			continue;
+		*out = xreallocarray(*out, n + 1, sizeof(double));
+		(*out)[n++] = c->metrics[i].value;
+	}
+	return n;
+}
+
+static bool metric_value(const struct result_cell *c, const char *name, double *v)
+{
+	double *vals;
+	size_t n = metric_values(c, name, &vals);
+	if (n)
+		*v = vals[n - 1];
+	free(vals);
+	return n > 0;
+}
+
+/* The cell's performance: each workload metric before and after install, the change and its
+ * confidence. */
+static void put_perf_table(struct strbuf *sb, const struct result_cell *c)
+{
+	bool any = false;
+	for (size_t m = 0; m < ARRAY_LENGTH(perf_metrics); m++) {
+		_cleanup_free_ char *before_name = xasprintf("%s.before", perf_metrics[m].metric);
+		_cleanup_free_ char *sd = xasprintf("%s.slowdown", perf_metrics[m].metric);
+		_cleanup_free_ char *lo_name = xasprintf("%s.low", sd), *hi_name = xasprintf("%s.high", sd);
+		_cleanup_free_ char *p_name = xasprintf("%s.p", sd);
+		double *before, *after, slow, lo, hi, p, threshold = 0;
+		size_t nb = metric_values(c, before_name, &before), na = metric_values(c, perf_metrics[m].metric, &after);
+		if (!nb || !na || !metric_value(c, sd, &slow) || !metric_value(c, lo_name, &lo) || !metric_value(c, hi_name, &hi) ||
+		    !metric_value(c, p_name, &p)) {
+			free(before);
+			free(after);
+			continue;
+		}
+		metric_value(c, "perf_threshold", &threshold);
+		if (!any)
+			strbuf_puts(sb, "<h2>Performance</h2>\n<table class=\"perf\"><thead><tr><th>workload</th><th>before install</th>"
+					"<th>after</th><th>slowdown</th><th>95% CI</th><th>p</th><th>verdict</th></tr></thead><tbody>\n");
+		any = true;
+		bool regression = lo > threshold;
+		strbuf_printf(sb, "<tr><td>%s</td><td class=\"n\">%.1f/s (median of %zu)</td><td class=\"n\">%.1f/s (median of %zu)</td>"
+				  "<td class=\"n\">%+.1f%%</td><td class=\"n\">%+.1f%% to %+.1f%%</td><td class=\"n\">%.2g</td>"
+				  "<td>%s</td></tr>\n",
+			      perf_metrics[m].what, stats_median(before, nb), nb, stats_median(after, na), na, slow, lo, hi, p,
+			      regression ? "<span class=\"verdict v-PERF_REGRESSION\">regression</span>" : "within threshold");
+		free(before);
+		free(after);
+	}
+	if (any)
+		strbuf_puts(sb, "</tbody></table>\n");
+}
+
+/* One SVG chart per workload metric across the matrix: the slowdown of each cell with its 95 %
+ * interval, against the threshold. */
+static void put_perf_charts(struct html *h, struct strbuf *sb)
+{
+	const struct result_run *run = h->r->run;
+	bool heading = false;
+	for (size_t m = 0; m < ARRAY_LENGTH(perf_metrics); m++) {
+		_cleanup_free_ char *sd = xasprintf("%s.slowdown", perf_metrics[m].metric);
+		_cleanup_free_ char *lo_name = xasprintf("%s.low", sd), *hi_name = xasprintf("%s.high", sd);
+		size_t rows = 0, shown[200];
+		double scale = 100, threshold = 0;
+		for (size_t i = 0; i < run->n_cells && rows < ARRAY_LENGTH(shown); i++) {
+			double hi;
+			if (metric_value(&run->cells[i], hi_name, &hi)) {
+				shown[rows++] = i;
+				if (hi > scale)
+					scale = hi;
+				metric_value(&run->cells[i], "perf_threshold", &threshold);
+			}
+		}
+		if (!rows)
+			continue;
+		if (!heading)
+			strbuf_puts(sb, "<h2>Performance</h2>\n");
+		heading = true;
+		/* x: -scale/2 .. scale percent over 400 px, starting at 300 px */
+		double min = -scale / 2, width = 400;
+#define X(v) (300 + ((v) - min) / (scale - min) * width)
+		size_t height = rows * 18 + 30;
+		strbuf_printf(sb, "<h3>%s: slowdown after install</h3>\n<svg class=\"perf-chart\" role=\"img\" aria-label=\"%s slowdown\" "
+				  "width=\"720\" height=\"%zu\" viewBox=\"0 0 720 %zu\" xmlns=\"http://www.w3.org/2000/svg\">",
+			      perf_metrics[m].what, perf_metrics[m].metric, height, height);
+		strbuf_printf(sb, "<rect x=\"%.1f\" y=\"0\" width=\"1\" height=\"%zu\" fill=\"#59636e\"/>", X(0), height - 20);
+		strbuf_printf(sb, "<rect x=\"%.1f\" y=\"0\" width=\"1\" height=\"%zu\" fill=\"#cf222e\"/>"
+				  "<text x=\"%.1f\" y=\"%zu\" font-size=\"11\" fill=\"#cf222e\" text-anchor=\"middle\">threshold %.0f%%</text>",
+			      X(threshold), height - 20, X(threshold), height - 6, threshold);
+		for (size_t r = 0; r < rows; r++) {
+			const struct result_cell *c = &run->cells[shown[r]];
+			double v = 0, lo = 0, hi = 0;
+			metric_value(c, sd, &v);
+			metric_value(c, lo_name, &lo);
+			metric_value(c, hi_name, &hi);
+			double y = (double)r * 18 + 4;
+			bool regression = lo > threshold;
+			strbuf_printf(sb, "<g><title>%+.1f%% (95%% CI %+.1f%% to %+.1f%%)</title><text x=\"0\" y=\"%.0f\" font-size=\"11\">",
+				      v, lo, hi, y + 11);
+			report_put_text(sb, c->key, 60);
+			strbuf_printf(sb, "</text><rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"12\" fill=\"%s\"/>"
+					  "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"2\" fill=\"#1f2328\"/></g>",
+				      v >= 0 ? X(0) : X(v), y, fabs(X(v) - X(0)), regression ? "#9a6700" : "#1a7f37", X(lo), y + 5,
+				      X(hi) - X(lo) > 1 ? X(hi) - X(lo) : 1);
+		}
+#undef X
+		strbuf_puts(sb, "</svg>\n");
+	}
+}
+
 /* Boot timeline as inline SVG: one bar per boot, coloured by outcome, with time to agent. */
 static void put_timeline(struct strbuf *sb, const struct result_cell *c)
 {
@@ -492,6 +622,18 @@ static void put_artifacts(struct html *h, struct strbuf *sb, const struct result
 		struct dirent *de;
 		while (d && (de = readdir(d))) {
 			bool text = strendswith(de->d_name, ".log"), png = strendswith(de->d_name, ".png");
+			bool archive = streq(de->d_name, "artifacts.tar.gz");
+			if (archive) {
+				/* archives stay in the state directory: too large to copy into every report */
+				_cleanup_free_ char *where = path_join(src, de->d_name);
+				if (!any)
+					strbuf_puts(sb, "<h3>Artifacts</h3>\n<ul class=\"artifacts\">\n");
+				any = true;
+				strbuf_printf(sb, "<li>attempt %u: all evidence in <code>", a);
+				put(sb, where, 600);
+				strbuf_puts(sb, "</code></li>\n");
+				continue;
+			}
 			if (!text && !png)
 				continue;
 			_cleanup_free_ char *from = path_join(src, de->d_name);
@@ -628,6 +770,7 @@ static int write_cell_page(struct html *h, struct strbuf *sb, size_t i)
 		put(sb, bt->detail, CONSOLE_MAX);
 		strbuf_puts(sb, "</pre>\n");
 	}
+	put_perf_table(sb, c);
 	if (c->n_metrics) {
 		strbuf_puts(sb, "<h2>Metrics</h2>\n<table class=\"metrics\"><thead><tr><th>attempt</th><th>metric</th>"
 				"<th>value</th><th>method</th></tr></thead><tbody>\n");

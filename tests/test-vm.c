@@ -288,6 +288,87 @@ START_TEST(test_report_in_browser)
 }
 END_TEST
 
+static bool is_png(const char *path)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	return read_file(path, 32 << 20, &data, &len) == 0 && len > 8 && !memcmp(data, "\x89PNG\r\n\x1a\n", 8);
+}
+
+static long long latest_run(void)
+{
+	struct json *j = report_json(0);
+	long long id = (long long)json_get_number(json_get(j, "run"), "id", 0);
+	json_free(j);
+	return id;
+}
+
+START_TEST(test_crash_forensics)
+{
+	_cleanup_free_ char *matrix = xasprintf("%s/matrices/crashes.yaml", TEST_SOURCE_DIR);
+	char *run[] = { "run", matrix, NULL };
+	int rc = compatlab(NULL, run);
+	ck_assert_msg(rc == 1, "compatlab run exited %d; see %s/compatlab-%d.log", rc, state, log_seq);
+	long long id = latest_run();
+	struct json *report = report_json(id);
+	static const struct {
+		const char *hardware, *content, *verdict, *kind, *title, *source;
+	} want[] = {
+		{ "pc-1cpu", "null", "BOOT_LOOP", "bug", "BUG: kernel NULL pointer dereference, address: 0000000000000008", "pvpanic" },
+		{ "pc-1cpu", "bugon", "BOOT_LOOP", "bug", "kernel BUG at ", "pvpanic" },
+		{ "pc-1cpu", "lockup", "BOOT_LOOP", "soft-lockup", "watchdog: BUG: soft lockup - CPU#0 stuck for", "pvpanic" },
+		{ "no-pvpanic", "oob", "BOOT_LOOP", "bug", "BUG: unable to handle page fault for address:", "reboot" },
+	};
+	for (size_t i = 0; i < ARRAY_LENGTH(want); i++) {
+		const struct json *cell = cell_of(report, want[i].hardware, want[i].content);
+		ck_assert_str_eq(json_get_string(cell, "verdict", ""), want[i].verdict);
+		ck_assert_int_eq((int)json_get_number(cell, "boot_index", 0), 1);
+		const struct json *crashes = json_get(cell, "crashes");
+		ck_assert_uint_ge(crashes->n, 2);
+		for (size_t k = 0; k < crashes->n; k++) {
+			const struct json *x = crashes->items[k];
+			ck_assert_str_eq(json_get_string(x, "kind", ""), want[i].kind);
+			ck_assert_msg(strstartswith(json_get_string(x, "title", ""), want[i].title), "%s: title '%s'", want[i].content,
+				      json_get_string(x, "title", ""));
+			ck_assert_str_eq(json_get_string(x, "source", ""), want[i].source);
+			ck_assert_str_eq(json_get_string(x, "module", ""), "compatlab_sensor");
+			ck_assert_str_eq(json_get_string(x, "function", ""), "content_load");
+			ck_assert(json_get_number(x, "event_to_record_ms", 1e9) < 2000);
+		}
+		/* the screen at the crash, kept with the cell */
+		_cleanup_free_ char *png = xasprintf("%s/runs/%lld/linux-test_%s_demo-sensor_%s/attempt-1/screenshot-boot1.png", state,
+						     id, want[i].hardware, want[i].content);
+		ck_assert_msg(is_png(png), "no screenshot %s", png);
+	}
+	/* a guest that freezes after it booted: the agent's heartbeat is lost */
+	const struct json *freeze = cell_of(report, "pc-1cpu", "freeze");
+	ck_assert_str_eq(json_get_string(freeze, "verdict", ""), "HANG");
+	ck_assert_int_eq((int)json_get_number(freeze, "boot_index", 0), 1);
+	ck_assert_msg(strstr(json_get_string(freeze, "evidence", ""), "heartbeat lost on boot 1"), "%s",
+		      json_get_string(freeze, "evidence", ""));
+	/* four crash kinds, four groups; the same bug on two boots of a cell is one group */
+	const struct json *groups = json_get(report, "groups");
+	ck_assert_uint_eq(groups->n, 4);
+	for (size_t g = 0; g < groups->n; g++)
+		ck_assert_int_eq((int)json_get_number(groups->items[g], "crashes", 0), 2);
+	json_free(report);
+
+	/* a live content push: oob crashes the running sensor on the push; good does not */
+	_cleanup_free_ char *push = xasprintf("%s/matrices/push.yaml", TEST_SOURCE_DIR);
+	char *push_run[] = { "run", push, NULL };
+	ck_assert_int_eq(compatlab(NULL, push_run), 1);
+	report = report_json(0);
+	const struct json *oob = cell_of(report, "pc-1cpu", "oob");
+	ck_assert_str_eq(json_get_string(oob, "verdict", ""), "CRASH");
+	ck_assert_int_eq((int)json_get_number(oob, "boot_index", 0), 0);
+	ck_assert_ptr_nonnull(strstr(json_get_string(oob, "reason", ""), "live push"));
+	ck_assert_uint_eq(json_get(oob, "crashes")->n, 1);
+	ck_assert_int_eq((int)json_get_number(json_get(oob, "crashes")->items[0], "boot", -1), 0);
+	ck_assert_str_eq(json_get_string(cell_of(report, "pc-1cpu", "good"), "verdict", ""), "PASS");
+	json_free(report);
+}
+END_TEST
+
 static int count_domains(virConnectPtr conn, const char *prefix)
 {
 	virDomainPtr *doms = NULL;
@@ -378,11 +459,12 @@ static Suite *vm_suite(void)
 {
 	Suite *s = suite_create("vm");
 	TCase *tc = tcase_create("vm");
-	tcase_set_timeout(tc, 900);
+	tcase_set_timeout(tc, 1200);
 	tcase_add_unchecked_fixture(tc, build_image, remove_state);
 	tcase_add_test(tc, test_demo_matrix_verdicts);
 	tcase_add_test(tc, test_gate_on_demo_run);
 	tcase_add_test(tc, test_report_in_browser);
+	tcase_add_test(tc, test_crash_forensics);
 	tcase_add_test(tc, test_killed_run_is_cleaned_up_and_resumed);
 	suite_add_tcase(s, tc);
 	return s;

@@ -15,6 +15,9 @@
  *   "field spin SECONDS"  evaluation spins with preemption off: a soft lockup
  *   "field freeze SECONDS" a worker thread stops the CPU with interrupts off after SECONDS:
  *                         the guest hangs after it has booted
+ *   "field cost-us N"     hooks process creation and file opens (kprobes on the execve and
+ *                         openat system calls) and spends N microseconds in each: the cost
+ *                         a sensor's inspection adds to the operations it watches
  * Writing 1 to the "reload" parameter parses the content file again in the running sensor:
  * a live content push, as rapid-response content reaches a sensor without a reboot.
  */
@@ -24,6 +27,7 @@
 #include <linux/mutex.h>
 #include <linux/kernel.h>
 #include <linux/kernel_read_file.h>
+#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -47,7 +51,51 @@ module_param(fields_loaded, uint, 0444);
 static unsigned int fields_matched;
 module_param(fields_matched, uint, 0444);
 
-enum field_type { FIELD_STR, FIELD_INT, FIELD_REF, FIELD_HANDLER, FIELD_SPIN, FIELD_FREEZE };
+enum field_type { FIELD_STR, FIELD_INT, FIELD_REF, FIELD_HANDLER, FIELD_SPIN, FIELD_FREEZE, FIELD_COST };
+
+static unsigned int cost_us;
+static unsigned int hooks;
+module_param(hooks, uint, 0444);
+MODULE_PARM_DESC(hooks, "operations hooked");
+
+static int hook_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (cost_us)
+		udelay(cost_us);
+	return 0;
+}
+
+static struct kprobe probes[] = {
+	{ .symbol_name = "__x64_sys_execve", .pre_handler = hook_pre },
+	{ .symbol_name = "__x64_sys_openat", .pre_handler = hook_pre },
+};
+static bool probe_registered[ARRAY_SIZE(probes)];
+
+static void hooks_install(unsigned int us)
+{
+	size_t i;
+
+	cost_us = us;
+	for (i = 0; i < ARRAY_SIZE(probes); i++) {
+		if (probe_registered[i])
+			continue;
+		if (register_kprobe(&probes[i]) == 0) {
+			probe_registered[i] = true;
+			hooks++;
+		} else {
+			pr_warn("compatlab_sensor: cannot hook %s\n", probes[i].symbol_name);
+		}
+	}
+}
+
+static void hooks_remove(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(probes); i++)
+		if (probe_registered[i])
+			unregister_kprobe(&probes[i]);
+}
 
 struct handler {
 	const char *name;
@@ -149,6 +197,10 @@ static int field_parse(char *line, struct field *f)
 		f->type = FIELD_FREEZE;
 		return 0;
 	}
+	if (sscanf(line, "field cost-us %ld", &f->num) == 1 && f->num >= 0 && f->num <= 1000) {
+		f->type = FIELD_COST;
+		return 0;
+	}
 	return -EINVAL;
 }
 
@@ -217,6 +269,8 @@ static int content_load(const char *path)
 			while (time_before(jiffies, until))
 				cpu_relax();
 			preempt_enable();
+		} else if (f->type == FIELD_COST) {
+			hooks_install((unsigned int)f->num);
 		} else if (f->type == FIELD_FREEZE && !freezer) {
 			freezer = kthread_run(freezer_fn, (void *)(unsigned long)f->num, "compatlab_freeze");
 			if (IS_ERR(freezer))
@@ -264,6 +318,7 @@ static int __init compatlab_sensor_init(void)
 
 static void __exit compatlab_sensor_exit(void)
 {
+	hooks_remove();
 	vfree(inputs_page);
 }
 
