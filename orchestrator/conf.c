@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -306,6 +307,24 @@ int conf_duration_ms(struct conf_doc *doc, yaml_node_t *map, const char *key, in
 	return 0;
 bad:
 	return conf_fail(doc, n, err, "'%s' must be a duration such as 90s, 2m or 1500ms, not '%s'", key, v);
+}
+
+int conf_percent(struct conf_doc *doc, yaml_node_t *map, const char *key, double min, double max, double *out,
+		 struct conf_error *err)
+{
+	const char *v;
+	yaml_node_t *n;
+	int r = scalar_value(doc, map, key, false, &v, &n, err);
+	if (r <= 0)
+		return r;
+	char *end;
+	errno = 0;
+	double p = strtod(v, &end);
+	if (end == v || errno || !(streq(end, "%") || !*end) || !isfinite(p) || p / 100 < min || p / 100 > max)
+		return conf_fail(doc, n, err, "'%s' must be a percentage between %g%% and %g%%, such as 25%%, not '%s'", key,
+				 min * 100, max * 100, v);
+	*out = p / 100;
+	return 0;
 }
 
 int conf_size_mib(struct conf_doc *doc, yaml_node_t *map, const char *key, uint64_t min, uint64_t max,

@@ -66,5 +66,8 @@ int conf_duration_ms(struct conf_doc *doc, yaml_node_t *map, const char *key, in
 /* "256", "256M", "1G" → MiB. */
 int conf_size_mib(struct conf_doc *doc, yaml_node_t *map, const char *key, uint64_t min,
 		  uint64_t max, uint64_t *out, struct conf_error *err);
+/* "25%" or "25" → 0.25, between min and max (fractions). */
+int conf_percent(struct conf_doc *doc, yaml_node_t *map, const char *key, double min, double max, double *out,
+		 struct conf_error *err);
 /* Scalar text of a node, or NULL when it is not a scalar. */
 const char *conf_scalar(yaml_node_t *node);

@@ -34,7 +34,6 @@ static int parse_ring(struct gate_ring *ring, struct conf_doc *doc, yaml_node_t 
 					    "require", NULL };
 	static const char *const require_keys[] = { "images", "hardware", NULL };
 	uint64_t infra = UINT64_MAX, min_cells = 0;
-	_cleanup_free_ char *regression = NULL;
 	int r;
 
 	ring->max_infra_errors = -1;
@@ -43,18 +42,10 @@ static int parse_ring(struct gate_ring *ring, struct conf_doc *doc, yaml_node_t 
 	    (r = conf_string(doc, map, "name", true, &ring->name, err)) < 0 ||
 	    (r = conf_uint(doc, map, "max_infra_errors", 0, 1000000, &infra, err)) < 0 ||
 	    (r = conf_uint(doc, map, "min_cells", 0, 100000000, &min_cells, err)) < 0 ||
-	    (r = conf_string(doc, map, "max_boot_time_regression", false, &regression, err)) < 0)
+	    (r = conf_percent(doc, map, "max_boot_time_regression", 0, 100, &ring->max_boot_regression, err)) < 0)
 		return r;
 	ring->max_infra_errors = infra == UINT64_MAX ? -1 : (long)infra;
 	ring->min_cells = min_cells;
-	if (regression) {
-		char *end;
-		double v = strtod(regression, &end);
-		if (end == regression || !(streq(end, "%") || !*end) || !isfinite(v) || v < 0 || v > 10000)
-			return conf_fail(doc, conf_get(doc, map, "max_boot_time_regression"), err,
-					 "max_boot_time_regression must be a percentage such as 25%%, not '%s'", regression);
-		ring->max_boot_regression = v / 100;
-	}
 	yaml_node_t *block = conf_get(doc, map, "block_on");
 	if (block) {
 		if (block->type != YAML_SEQUENCE_NODE)

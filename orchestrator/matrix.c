@@ -165,7 +165,6 @@ static int parse_plan(struct plan *p, struct conf_doc *doc, yaml_node_t *map, st
 					    "perf_threshold", NULL };
 	uint64_t boots = p->boots, loop = p->boot_loop_after, conc = p->concurrency, retries = p->retries;
 	uint64_t reps = p->workload_reps, ops = p->workload_ops;
-	_cleanup_free_ char *threshold = NULL;
 	int r;
 	if (!map)
 		return 0;
@@ -180,19 +179,11 @@ static int parse_plan(struct plan *p, struct conf_doc *doc, yaml_node_t *map, st
 	    (r = conf_bool(doc, map, "push_live", &p->push_live, err)) < 0 ||
 	    (r = conf_uint(doc, map, "workload_reps", 0, 100, &reps, err)) < 0 ||
 	    (r = conf_uint(doc, map, "workload_ops", 1, 100000, &ops, err)) < 0 ||
-	    (r = conf_string(doc, map, "perf_threshold", false, &threshold, err)) < 0)
+	    (r = conf_percent(doc, map, "perf_threshold", 0.001, 10, &p->perf_threshold, err)) < 0)
 		return r;
 	if (reps == 1 || reps == 2)
 		return conf_fail(doc, conf_get(doc, map, "workload_reps"), err,
 				 "workload_reps must be 0 (no workload) or at least 3, for statistics");
-	if (threshold) {
-		char *end;
-		double v = strtod(threshold, &end);
-		if (end == threshold || !(streq(end, "%") || !*end) || !(v > 0 && v <= 1000))
-			return conf_fail(doc, conf_get(doc, map, "perf_threshold"), err,
-					 "perf_threshold must be a percentage such as 25%%, not '%s'", threshold);
-		p->perf_threshold = v / 100;
-	}
 	p->workload_reps = (unsigned)reps;
 	p->workload_ops = (unsigned)ops;
 	if (loop > boots)

@@ -123,7 +123,7 @@ static const struct {
 } bad[] = {
 	{ "name: p\nrings:\n  - name: a\n    block_on: [PASS]\n", "p.yaml:4:16: 'PASS' is not a failing verdict" },
 	{ "name: p\nrings:\n  - name: a\n    block_on: [CRASHED]\n", "'CRASHED' is not a failing verdict" },
-	{ "name: p\nrings:\n  - name: a\n    max_boot_time_regression: lots\n", "must be a percentage such as 25%" },
+	{ "name: p\nrings:\n  - name: a\n    max_boot_time_regression: lots\n", "must be a percentage between 0% and 10000%, such as 25%, not 'lots'" },
 	{ "name: p\nrings:\n  - name: a\n  - name: a\n", "ring 'a' is defined twice" },
 	{ "name: p\nrings:\n  - name: a\n    blok_on: []\n", "unknown key 'blok_on' in a ring (did you mean 'block_on'?)" },
 	{ "name: p\nrings: []\n", "'rings' must list at least one entry" },

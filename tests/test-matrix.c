@@ -90,6 +90,8 @@ static const struct {
 	{ "bad-type.yaml", 2, 9, "'images' must be a list" },
 	{ "bad-empty.yaml", 0, 0, "the file is empty" },
 	{ "bad-dup-key.yaml", 2, 1, "key 'name' appears twice in the matrix" },
+	{ "bad-threshold.yaml", 7, 19, "'perf_threshold' must be a percentage between 0.1% and 1000%" },
+	{ "bad-reps.yaml", 7, 18, "workload_reps must be 0 (no workload) or at least 3" },
 };
 
 START_TEST(test_broken_matrices)

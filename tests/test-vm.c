@@ -369,6 +369,49 @@ START_TEST(test_crash_forensics)
 }
 END_TEST
 
+static bool has_metric(const struct json *cell, const char *name)
+{
+	const struct json *m = json_get(cell, "metrics");
+	for (size_t i = 0; m && i < m->n; i++)
+		if (streq(json_get_string(m->items[i], "name", ""), name))
+			return true;
+	return false;
+}
+
+START_TEST(test_performance_two_runs)
+{
+	_cleanup_free_ char *matrix = xasprintf("%s/matrices/perf.yaml", TEST_SOURCE_DIR);
+	for (int round = 0; round < 2; round++) {
+		char *run[] = { "run", matrix, NULL };
+		int rc = compatlab(NULL, run);
+		ck_assert_msg(rc == 1, "round %d: compatlab run exited %d; see %s/compatlab-%d.log", round, rc, state, log_seq);
+		struct json *report = report_json(0);
+		const struct json *good = cell_of(report, "pc-1cpu", "good");
+		const struct json *slow = cell_of(report, "pc-1cpu", "slow");
+		ck_assert_msg(streq(json_get_string(good, "verdict", ""), "PASS"), "round %d: good is %s: %s", round,
+			      json_get_string(good, "verdict", ""), json_get_string(good, "reason", ""));
+		ck_assert_str_eq(json_get_string(slow, "verdict", ""), "PERF_REGRESSION");
+		ck_assert_msg(strstr(json_get_string(slow, "reason", ""), "slower after install"), "%s",
+			      json_get_string(slow, "reason", ""));
+		static const char *const metrics[] = { "proc_rate.before", "proc_rate", "file_rate.before", "file_rate",
+						       "proc_rate.slowdown", "file_rate.slowdown", "file_rate.slowdown.low",
+						       "boot_to_agent", "guest_boot", "install_sensor" };
+		for (size_t i = 0; i < ARRAY_LENGTH(metrics); i++) {
+			ck_assert_msg(has_metric(good, metrics[i]), "good lacks metric %s", metrics[i]);
+			ck_assert_msg(has_metric(slow, metrics[i]), "slow lacks metric %s", metrics[i]);
+		}
+		json_free(report);
+	}
+	/* the report shows each metric with its baseline, change and confidence, and a chart */
+	_cleanup_free_ char *dir = xasprintf("%s/perf-report", state);
+	char *args[] = { "report", "-o", dir, NULL };
+	ck_assert_int_eq(compatlab(NULL, args), 0);
+	_cleanup_free_ char *index = xasprintf("%s/index.html", dir), *html = NULL;
+	ck_assert_int_eq(read_file(index, 8 << 20, &html, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(html, "<svg class=\"perf-chart\""));
+}
+END_TEST
+
 static int count_domains(virConnectPtr conn, const char *prefix)
 {
 	virDomainPtr *doms = NULL;
@@ -465,6 +508,7 @@ static Suite *vm_suite(void)
 	tcase_add_test(tc, test_gate_on_demo_run);
 	tcase_add_test(tc, test_report_in_browser);
 	tcase_add_test(tc, test_crash_forensics);
+	tcase_add_test(tc, test_performance_two_runs);
 	tcase_add_test(tc, test_killed_run_is_cleaned_up_and_resumed);
 	suite_add_tcase(s, tc);
 	return s;
