@@ -2,6 +2,7 @@
 """summarize.py TESTLOG.json: counts Check test cases across meson's test log and prints
 "N passed, N failed". A program without Check's summary (the fuzz drivers) counts as one test,
 passed when meson says it ended well.
+"""
 import json
 import re
 import sys
