@@ -9,6 +9,7 @@
 #include "stats.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <math.h>
 #include <errno.h>
 #include <string.h>
@@ -33,6 +34,11 @@ struct html {
 	char **rows, **cols;
 	size_t n_rows, n_cols;
 	size_t *cell_row, *cell_col;
+	bool run_dir_exists; /* the run's evidence directory under the state directory */
+	/* cell pages, written by several threads */
+	pthread_mutex_t lock;
+	size_t next_cell;
+	int error;
 };
 
 #define put report_put_text
@@ -88,7 +94,9 @@ static int page_end(struct html *h, struct strbuf *sb, const char *name)
 	put_time(sb, now_wall_ms());
 	strbuf_puts(sb, "</footer>\n</body>\n</html>\n");
 	_cleanup_free_ char *path = path_join(h->dir, name);
-	int r = write_file(path, sb->buf, sb->len, 0644);
+	/* index.html is written last and atomically: it publishes the pages written before it */
+	int r = streq(name, "index.html") ? write_file(path, sb->buf, sb->len, 0644)
+					  : write_file_direct(path, sb->buf, sb->len, 0644);
 	strbuf_reset(sb);
 	return r;
 }
@@ -611,7 +619,7 @@ static bool png_ok(const char *path, off_t size)
 /* Copies the cell's artifacts (console logs, screenshots) beside its page and links them. */
 static void put_artifacts(struct html *h, struct strbuf *sb, const struct result_cell *c)
 {
-	if (!h->r->state_dir)
+	if (!h->run_dir_exists)
 		return;
 	_cleanup_free_ char *celldir = cell_dir_name(c->key);
 	bool any = false;
@@ -654,13 +662,13 @@ static void put_artifacts(struct html *h, struct strbuf *sb, const struct result
 				if (read_file_tail(from, ARTIFACT_TEXT_MAX, &data, &len) < 0)
 					continue;
 				_cleanup_free_ char *clean = sanitize_text(data, len, ARTIFACT_TEXT_MAX);
-				if (write_file(to, clean, strlen(clean), 0644) < 0)
+				if (write_file_direct(to, clean, strlen(clean), 0644) < 0)
 					continue;
 			} else {
 				_cleanup_free_ char *data = NULL;
 				size_t len;
 				if (!png_ok(from, st.st_size) || read_file(from, ARTIFACT_PNG_MAX, &data, &len) < 0 ||
-				    write_file(to, data, len, 0644) < 0)
+				    write_file_direct(to, data, len, 0644) < 0)
 					continue;
 			}
 			if (!any)
@@ -792,6 +800,62 @@ static int write_cell_page(struct html *h, struct strbuf *sb, size_t i)
 	return page_end(h, sb, name);
 }
 
+#define CELLS_PER_CLAIM 64
+#define WRITERS_MAX 4
+
+/* A writer thread: claims cell pages in batches until all are written or one write failed. */
+static void *cell_writer(void *arg)
+{
+	struct html *h = arg;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (;;) {
+		pthread_mutex_lock(&h->lock);
+		size_t i = h->next_cell, end = i + CELLS_PER_CLAIM;
+		h->next_cell = end;
+		bool stop = h->error != 0;
+		pthread_mutex_unlock(&h->lock);
+		if (stop || i >= h->r->run->n_cells)
+			break;
+		if (end > h->r->run->n_cells)
+			end = h->r->run->n_cells;
+		for (; i < end; i++) {
+			int r = write_cell_page(h, &sb, i);
+			if (r < 0) {
+				pthread_mutex_lock(&h->lock);
+				if (!h->error)
+					h->error = r;
+				pthread_mutex_unlock(&h->lock);
+				break;
+			}
+		}
+	}
+	strbuf_release(&sb);
+	return NULL;
+}
+
+/* Cell pages are independent: one writer per online CPU (at most WRITERS_MAX) shares them out.
+ * Most of the time goes into the kernel creating files, which spreads over cores. */
+static int write_cell_pages(struct html *h)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = cpus < 1 ? 1 : cpus > WRITERS_MAX ? WRITERS_MAX : (size_t)cpus;
+	size_t batches = (h->r->run->n_cells + CELLS_PER_CLAIM - 1) / CELLS_PER_CLAIM;
+	if (n > batches)
+		n = batches ? batches : 1;
+	pthread_t threads[WRITERS_MAX];
+	size_t started = 0;
+	pthread_mutex_init(&h->lock, NULL);
+	for (; started + 1 < n; started++)
+		if (pthread_create(&threads[started], NULL, cell_writer, h) != 0)
+			break;
+	cell_writer(h); /* this thread is a writer too */
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	pthread_mutex_destroy(&h->lock);
+	return h->error;
+}
+
 int report_write_html(const struct report *r, const char *dir)
 {
 	struct html h = { .r = r, .dir = dir };
@@ -807,15 +871,20 @@ int report_write_html(const struct report *r, const char *dir)
 	_cleanup_free_ char *cells = path_join(dir, "cells");
 	if ((ret = mkdir_p(cells, 0755)) < 0)
 		return ret;
+	if (r->state_dir) {
+		_cleanup_free_ char *run_dir = xasprintf("%s/runs/%lld", r->state_dir, (long long)r->run->id);
+		struct stat st;
+		h.run_dir_exists = stat(run_dir, &st) == 0 && S_ISDIR(st.st_mode);
+	}
 	axes_build(&h);
+	ret = write_cell_pages(&h);
 	strbuf_init(&sb);
-	ret = write_index(&h, &sb);
 	if (ret == 0)
 		ret = write_grid_pages(&h, &sb);
 	if (ret == 0)
 		ret = write_failures_page(&h, &sb);
-	for (size_t i = 0; ret == 0 && i < r->run->n_cells; i++)
-		ret = write_cell_page(&h, &sb, i);
+	if (ret == 0)
+		ret = write_index(&h, &sb);
 	strbuf_release(&sb);
 	axes_free(&h);
 	return ret;

@@ -259,32 +259,47 @@ int read_file_tail(const char *path, size_t max, char **out, size_t *len)
 	return read_fd(fd, max, out, len);
 }
 
-int write_file(const char *path, const void *data, size_t len, int mode)
+static int write_all(int fd, const void *data, size_t len)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
 	const char *p = data;
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			int err = -errno;
-			close(fd);
-			unlink(tmp);
-			return err;
+			return -errno;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		int err = -errno;
-		unlink(tmp);
-		return err;
-	}
 	return 0;
+}
+
+int write_file(const char *path, const void *data, size_t len, int mode)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	int r = write_all(fd, data, len);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int write_file_direct(const char *path, const void *data, size_t len, int mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	int r = write_all(fd, data, len);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
 }
 
 int mkdir_p(const char *path, int mode)

@@ -67,6 +67,9 @@ int read_file(const char *path, size_t max, char **out, size_t *len);
 int read_file_tail(const char *path, size_t max, char **out, size_t *len);
 /* Writes a file atomically (temp + rename). 0 or negative errno. */
 int write_file(const char *path, const void *data, size_t len, int mode);
+/* Creates or truncates a file and writes it in place (no symlink followed): for files that a
+ * later atomic write publishes, such as a report's pages before its index. */
+int write_file_direct(const char *path, const void *data, size_t len, int mode);
 /* mkdir -p. 0 or negative errno. */
 int mkdir_p(const char *path, int mode);
 /* rm -rf. 0 or negative errno. */
