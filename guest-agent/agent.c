@@ -246,6 +246,28 @@ static int cmd_info(void)
 
 enum package_action { ACTION_INSTALL, ACTION_UNINSTALL, ACTION_PUSH };
 
+/* An install of a package replaces the installed package of the same kind and name (an upgrade
+ * or a downgrade): the old one is no longer installed, so health no longer runs its check. */
+static void supersede(const char *dir, const struct package *p)
+{
+	DIR *d = opendir(PACKAGES_DIR);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char other[4096], marker[4200];
+		struct package q;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(other, sizeof(other), "%s/%s", PACKAGES_DIR, de->d_name);
+		snprintf(marker, sizeof(marker), "%s/%s", other, INSTALLED_FILE);
+		if (strcmp(other, dir) == 0 || access(marker, F_OK) < 0 || !package_read(other, &q))
+			continue;
+		if (strcmp(q.kind, p->kind) == 0 && strcmp(q.name, p->name) == 0)
+			unlink(marker);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int cmd_run_package(const char *dir, enum package_action action, int timeout_s)
 {
 	struct package p;
@@ -276,6 +298,7 @@ static int cmd_run_package(const char *dir, enum package_action action, int time
 		r->exit_code = 0;
 	bool ok = r->exit_code == 0;
 	if (ok && action == ACTION_INSTALL) {
+		supersede(dir, &p);
 		FILE *f = fopen(marker, "w");
 		if (f)
 			fclose(f);

@@ -67,6 +67,8 @@ struct attempt {
 	enum boot_outcome outcomes[MAX_BOOTS];
 	size_t n_outcomes;
 	int64_t guest_uptime_ms; /* the guest kernel's uptime when its agent first answered */
+	bool in_baseline;        /* booted into the plan's baseline versions, before the candidates */
+	char *baseline_what;     /* what the workload before install ran on, for the metrics' method */
 	/* workload rates (operations per second) before install and after the last boot */
 	double *before[2], *after[2];
 	size_t n_before, n_after;
@@ -539,16 +541,18 @@ static enum boot_outcome run_boot(struct attempt *a, unsigned boot, bool *failed
 	}
 	log_info("%s: boot %u: agent ready after %.1f s", a->key, boot, (double)ready_ms / 1000);
 	int64_t ready_at = now_mono_ms();
-	store_metric_add(a->env->store, a->cell_id, a->number, boot ? "boot_to_agent" : "boot_to_agent.before",
+	const char *phase = boot ? "" : a->in_baseline ? ".baseline" : ".before";
+	_cleanup_free_ char *to_agent = xasprintf("boot_to_agent%s", phase), *guest_boot = xasprintf("guest_boot%s", phase);
+	store_metric_add(a->env->store, a->cell_id, a->number, to_agent,
 			 (double)ready_ms / 1000, "s", "host: from the start (or reboot request) to the agent's first answer");
 	if (a->guest_uptime_ms >= 0)
-		store_metric_add(a->env->store, a->cell_id, a->number, boot ? "guest_boot" : "guest_boot.before",
+		store_metric_add(a->env->store, a->cell_id, a->number, guest_boot,
 				 (double)a->guest_uptime_ms / 1000, "s",
 				 "guest: the kernel's uptime (CLOCK_BOOTTIME) when the agent first answered");
 
 	enum boot_outcome outcome = BOOT_OK;
 	_cleanup_free_ char *detail = NULL;
-	if (boot > 0) {
+	if (boot > 0 || a->in_baseline) {
 		struct json *health = NULL;
 		char *why = NULL;
 		int r = agent_call(a, "health", AGENT_CALL_MS, &health, &why);
@@ -609,7 +613,8 @@ static enum boot_outcome run_boot(struct attempt *a, unsigned boot, bool *failed
 		record_boot(a, boot, started_wall, ready_ms, BOOT_CRASHED, a->evidence);
 		return BOOT_CRASHED;
 	}
-	record_boot(a, boot, started_wall, ready_ms, outcome, detail);
+	/* the baseline's boot is a boot 0 too: its detail tells it from the clean one */
+	record_boot(a, boot, started_wall, ready_ms, outcome, detail ? detail : a->in_baseline ? a->baseline_what : NULL);
 	return outcome;
 }
 
@@ -678,8 +683,9 @@ static int install_package(struct attempt *a, const struct package *p)
 	bool ok = json_get_bool(ans, "ok", false);
 	const char *output = json_get_string(ans, "output", "");
 	_cleanup_free_ char *out = sanitize_text(output, strlen(output), 2000);
-	store_metric_add(a->env->store, a->cell_id, a->number, p->kind == PACKAGE_SENSOR ? "install_sensor" : "install_content",
-			 (double)(now_mono_ms() - t0) / 1000, "s", "host: agent install call, upload excluded");
+	_cleanup_free_ char *metric = xasprintf("install_%s%s", what, a->in_baseline ? ".baseline" : "");
+	store_metric_add(a->env->store, a->cell_id, a->number, metric, (double)(now_mono_ms() - t0) / 1000, "s",
+			 "host: agent install call, upload excluded");
 	if (!ok) {
 		bool timed_out = json_get_bool(ans, "timed_out", false);
 		conclude(a, VERDICT_INSTALL_FAILED, 0,
@@ -733,7 +739,7 @@ static int run_workload(struct attempt *a, bool after_install)
 		*dst = xcalloc(reps->n, sizeof(double));
 		_cleanup_free_ char *name = xasprintf("%s%s", workload_kinds[k].metric, after_install ? "" : ".before");
 		_cleanup_free_ char *method = xasprintf("guest: %s, %u per repetition, %s", workload_kinds[k].what,
-							plan->workload_ops, after_install ? "after install" : "boot 0, before install");
+							plan->workload_ops, after_install ? "after install" : a->baseline_what);
 		for (size_t i = 0; i < reps->n; i++) {
 			double v = json_get_number(reps->items[i], workload_kinds[k].key, -1);
 			if (!(v > 0 && v < 1e9)) {
@@ -781,8 +787,9 @@ static char *compare_workload(struct attempt *a)
 		log_info("%s: %s %+.1f%% (95%% CI %+.1f%% to %+.1f%%, p=%.3g)", a->key, workload_kinds[k].metric,
 			 slowdown * 100, low * 100, high * 100, c.p_value);
 		if (low > plan->perf_threshold)
-			strbuf_printf(&reason, "%s%s %.0f%% slower after install (95%% CI %.0f%% to %.0f%%, p=%.2g), above the %.0f%% "
-				      "threshold", reason.len ? "; " : "", workload_kinds[k].what, slowdown * 100, low * 100,
+			strbuf_printf(&reason, "%s%s %.0f%% slower %s (95%% CI %.0f%% to %.0f%%, p=%.2g), above the %.0f%% "
+				      "threshold", reason.len ? "; " : "", workload_kinds[k].what, slowdown * 100,
+				      a->env->baseline_sensor ? "than the baseline" : "after install", low * 100,
 				      high * 100, c.p_value, plan->perf_threshold * 100);
 	}
 	return reason.len ? strbuf_steal(&reason) : (strbuf_release(&reason), NULL);
@@ -884,6 +891,46 @@ static int reboot_guest(struct attempt *a, unsigned boot, bool power_cycle)
 	return 0;
 }
 
+/* The plan's baseline: the pinned sensor and content, installed and booted into before the
+ * candidates, so that the workload's "before" runs under them; the candidates are then installed
+ * over them, as an upgrade. A baseline that does not install or boot cleanly is not the
+ * candidates' failure: the cell could not be measured (INFRA_ERROR, naming the baseline). */
+static int install_baseline(struct attempt *a)
+{
+	const struct package *sensor = a->env->baseline_sensor, *content = a->env->baseline_content;
+	bool failed = false;
+	int r = 0;
+
+	a->in_baseline = true;
+	if (install_package(a, sensor) < 0 || (content && install_package(a, content) < 0)) {
+		r = -EIO;
+	} else if ((r = reboot_guest(a, 0, false)) == 1) {
+		capture_screen(a, 0);
+		record_boot(a, 0, now_wall_ms(), -1, BOOT_CRASHED, a->evidence);
+		r = -EIO;
+	} else if (r == 0) {
+		enum boot_outcome o = run_boot(a, 0, &failed);
+		if (!failed && o != BOOT_OK) {
+			conclude(a, VERDICT_INFRA_ERROR, 0, xasprintf("boot 0 %s", boot_outcome_name(o)),
+				 a->evidence ? xstrdup(a->evidence) : NULL);
+			r = -EIO;
+		} else if (failed) {
+			r = -EIO;
+		}
+	}
+	a->in_baseline = false;
+	if (r < 0 && a->verdict != VERDICT_NONE) {
+		char *reason = xasprintf("the baseline (%s %s%s%s) did not run, so nothing could be measured against it: %s: %s",
+					 sensor->name, sensor->version, content ? " with content " : "", content ? content->name : "",
+					 verdict_name(a->verdict), a->reason ? a->reason : "");
+		free(a->reason);
+		a->reason = reason;
+		a->verdict = VERDICT_INFRA_ERROR;
+		a->boot_index = 0;
+	}
+	return r;
+}
+
 static void attempt_run(struct attempt *a)
 {
 	const struct plan *plan = &a->env->matrix->plan;
@@ -906,6 +953,16 @@ static void attempt_run(struct attempt *a)
 		infra(a, "the image did not boot cleanly before install (boot 0 %s): %s", boot_outcome_name(o),
 		      a->evidence ? a->evidence : "");
 		return;
+	}
+	if (a->env->baseline_sensor) {
+		const struct package *bs = a->env->baseline_sensor, *bc = a->env->baseline_content;
+		a->baseline_what = bc ? xasprintf("baseline: %s %s with content %s %s, after a boot into them", bs->name,
+						  bs->version, bc->name, bc->version)
+				      : xasprintf("baseline: %s %s, after a boot into it", bs->name, bs->version);
+		if (install_baseline(a) < 0)
+			return;
+	} else {
+		a->baseline_what = xstrdup("baseline: no sensor (boot 0, before install)");
 	}
 	if (plan->workload_reps && run_workload(a, false) < 0) {
 		infra(a, "the workload did not run before install");
@@ -1006,6 +1063,7 @@ enum verdict cell_execute(struct cell_env *env, const struct cell *cell, int64_t
 			v = VERDICT_NONE;
 		free(a.reason);
 		free(a.evidence);
+		free(a.baseline_what);
 		free(a.dir);
 		free(a.domain_name);
 		free(a.overlay);

@@ -19,6 +19,7 @@ struct cell_env {
 	struct image **images;      /* by matrix image index */
 	struct package **sensors;   /* by matrix sensor index */
 	struct package **contents;  /* by matrix content index */
+	struct package *baseline_sensor, *baseline_content; /* the plan's baseline; NULL: no sensor */
 	const char *run_dir;        /* artifacts of this run */
 	int64_t run_id;
 	const char *owner;          /* "pid=… start=… host=…", stored in each domain */

@@ -2,7 +2,8 @@
  * reaches ring k when the rules of rings 1..k all hold over its cells. The rules: verdicts that
  * block, a budget of INFRA_ERROR cells, a minimum number of cells, the images and hardware that
  * must have passed, and a bound on boot-time regression: the median time to the agent on boots
- * after install against boot 0 before install, in the same cells (the sensor's own cost). */
+ * after install against boot 0 before install (or the boot into the plan's baseline versions),
+ * in the same cells (the sensor's own cost). */
 #include "gate.h"
 
 #include <fnmatch.h>
@@ -211,14 +212,17 @@ static enum gate_outcome check_ring(const struct gate_ring *ring, const struct v
 		}
 	}
 	if (ring->max_boot_regression >= 0 && out == GATE_PASS) {
-		double *before = xcalloc(v->n + 1, sizeof(double)), *after = NULL;
-		size_t nb = 0, na = 0;
+		double *before = xcalloc(v->n + 1, sizeof(double)), *after = NULL, *baseline = NULL;
+		size_t nb = 0, na = 0, nbl = 0;
 		for (size_t i = 0; i < v->n; i++)
 			for (size_t b = 0; b < v->cells[i]->n_boots; b++) {
 				const struct result_boot *bt = &v->cells[i]->boots[b];
 				if (bt->ready_ms < 0 || !streq(bt->outcome, "ok"))
 					continue;
-				if (bt->boot == 0) {
+				if (bt->boot == 0 && bt->detail && strstartswith(bt->detail, "baseline:")) {
+					baseline = xreallocarray(baseline, nbl + 1, sizeof(double));
+					baseline[nbl++] = (double)bt->ready_ms;
+				} else if (bt->boot == 0) {
 					before = xreallocarray(before, nb + 1, sizeof(double));
 					before[nb++] = (double)bt->ready_ms;
 				} else {
@@ -226,6 +230,12 @@ static enum gate_outcome check_ring(const struct gate_ring *ring, const struct v
 					after[na++] = (double)bt->ready_ms;
 				}
 			}
+		if (nbl) { /* the plan's baseline versions, when it had them, are what "before" means */
+			free(before);
+			before = baseline;
+			nb = nbl;
+			baseline = NULL;
+		}
 		if (!nb || !na) {
 			add_reason(res, "%s: no boot times to compare (boot 0: %zu, after install: %zu)", ring->name, nb, na);
 			out = GATE_UNDECIDABLE;
@@ -240,6 +250,7 @@ static enum gate_outcome check_ring(const struct gate_ring *ring, const struct v
 		}
 		free(before);
 		free(after);
+		free(baseline);
 	}
 	return out;
 }

@@ -106,10 +106,22 @@ static int parse_hardware(struct matrix *m, struct conf_doc *doc, yaml_node_t *s
 	return 0;
 }
 
+static int parse_package(struct conf_doc *doc, yaml_node_t *item, const char *what, struct matrix_package *pkg,
+			 struct conf_error *err)
+{
+	static const char *const keys[] = { "name", "package", NULL };
+	int r;
+	if ((r = conf_check_map(doc, item, what, keys, err)) < 0 ||
+	    (r = conf_string(doc, item, "name", true, &pkg->name, err)) < 0 ||
+	    (r = check_name(doc, item, "name", pkg->name, err)) < 0 ||
+	    (r = conf_string(doc, item, "package", true, &pkg->package, err)) < 0)
+		return r;
+	return 0;
+}
+
 static int parse_packages(struct conf_doc *doc, yaml_node_t *seq, const char *what,
 			  struct matrix_package **out, size_t *n_out, struct conf_error *err)
 {
-	static const char *const keys[] = { "name", "package", NULL };
 	int r = conf_require_seq(doc, seq, what, err);
 	if (r < 0)
 		return r;
@@ -119,15 +131,40 @@ static int parse_packages(struct conf_doc *doc, yaml_node_t *seq, const char *wh
 	*n_out = n;
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *item = conf_seq_item(doc, seq, i);
-		if ((r = conf_check_map(doc, item, what, keys, err)) < 0 ||
-		    (r = conf_string(doc, item, "name", true, &pkgs[i].name, err)) < 0 ||
-		    (r = check_name(doc, item, "name", pkgs[i].name, err)) < 0 ||
-		    (r = conf_string(doc, item, "package", true, &pkgs[i].package, err)) < 0)
+		if ((r = parse_package(doc, item, what, &pkgs[i], err)) < 0)
 			return r;
 		for (size_t j = 0; j < i; j++)
 			if (streq(pkgs[j].name, pkgs[i].name))
 				return conf_fail(doc, item, err, "'%s' is listed twice in %s", pkgs[i].name, what);
 	}
+	return 0;
+}
+
+/* baseline: {sensor: {name, package}, content: {name, package}}: the pinned versions the
+ * candidates' cost is measured against, installed in the same VM before them. */
+static int parse_baseline(struct matrix *m, struct conf_doc *doc, yaml_node_t *map, struct conf_error *err)
+{
+	static const char *const keys[] = { "sensor", "content", NULL };
+	int r;
+	if (!map)
+		return 0;
+	if ((r = conf_check_map(doc, map, "baseline", keys, err)) < 0)
+		return r;
+	yaml_node_t *sensor = conf_get(doc, map, "sensor"), *content = conf_get(doc, map, "content");
+	if (!sensor)
+		return conf_fail(doc, map, err, "a baseline names its sensor: baseline: {sensor: {name: N, package: P}, "
+				 "content: {name: N, package: P}} (leave baseline out to measure against no sensor)");
+	m->baseline_sensor = xzalloc(sizeof(*m->baseline_sensor));
+	if ((r = parse_package(doc, sensor, "baseline sensor", m->baseline_sensor, err)) < 0)
+		return r;
+	if (content) {
+		m->baseline_content = xzalloc(sizeof(*m->baseline_content));
+		if ((r = parse_package(doc, content, "baseline content", m->baseline_content, err)) < 0)
+			return r;
+	}
+	if (!m->plan.workload_reps)
+		return conf_fail(doc, map, err, "a baseline is what the workload is compared against: set plan.workload_reps "
+				 "(at least 3) or leave baseline out");
 	return 0;
 }
 
@@ -236,7 +273,7 @@ static int check_filters(struct matrix *m, struct conf_doc *doc, const char *wha
 static struct matrix *matrix_from_doc(struct conf_doc *doc, const char *path, struct conf_error *err)
 {
 	static const char *const keys[] = { "name", "images", "hardware", "sensors", "contents", "include",
-					    "exclude", "plan", NULL };
+					    "exclude", "plan", "baseline", NULL };
 	struct matrix *m = xzalloc(sizeof(*m));
 	yaml_node_t *root = conf_root(doc);
 	_cleanup_free_ char *dircopy = xstrdup(path);
@@ -256,7 +293,8 @@ static struct matrix *matrix_from_doc(struct conf_doc *doc, const char *path, st
 	    (r = parse_filters(doc, conf_get(doc, root, "exclude"), "exclude", &m->exclude, &m->n_exclude, err)) < 0 ||
 	    (r = check_filters(m, doc, "include", err)) < 0 ||
 	    (r = check_filters(m, doc, "exclude", err)) < 0 ||
-	    (r = parse_plan(&m->plan, doc, conf_get(doc, root, "plan"), err)) < 0) {
+	    (r = parse_plan(&m->plan, doc, conf_get(doc, root, "plan"), err)) < 0 ||
+	    (r = parse_baseline(m, doc, conf_get(doc, root, "baseline"), err)) < 0) {
 		matrix_free(m);
 		return NULL;
 	}
@@ -318,6 +356,8 @@ void matrix_free(struct matrix *m)
 	free(m->hardware);
 	packages_free(m->sensors, m->n_sensors);
 	packages_free(m->contents, m->n_contents);
+	packages_free(m->baseline_sensor, m->baseline_sensor ? 1 : 0);
+	packages_free(m->baseline_content, m->baseline_content ? 1 : 0);
 	filters_free(m->include, m->n_include);
 	filters_free(m->exclude, m->n_exclude);
 	free(m->file);

@@ -60,6 +60,8 @@ struct matrix {
 	struct matrix_filter *exclude;
 	size_t n_exclude;
 	struct plan plan;
+	/* the versions a candidate's cost is measured against; NULL: the image with no sensor */
+	struct matrix_package *baseline_sensor, *baseline_content;
 };
 
 /* One combination to test. Indexes point into the matrix's arrays. */

@@ -49,6 +49,8 @@ static void put_cell(const struct report *r, struct strbuf *sb, size_t i)
 		kv(sb, "outcome", b->outcome, true);
 		if (b->ready_ms >= 0)
 			strbuf_printf(sb, ",\"agent_ready_s\":%.3f", (double)b->ready_ms / 1000);
+		if (b->detail) /* a hang's evidence, an unhealthy sensor, or the baseline booted into */
+			kv(sb, "detail", b->detail, true);
 		strbuf_puts(sb, "}");
 	}
 	strbuf_puts(sb, "],\"crashes\":[");

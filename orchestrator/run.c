@@ -203,7 +203,7 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 	struct store *st = NULL;
 	struct lab *lab = NULL;
 	struct image **images = NULL;
-	struct package **sensors = NULL, **contents = NULL;
+	struct package **sensors = NULL, **contents = NULL, *baseline[2] = { NULL, NULL };
 	struct cell *cells = NULL;
 	int64_t *cell_ids = NULL;
 	size_t n_cells = 0;
@@ -256,6 +256,19 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (m->baseline_sensor) {
+		if (open_packages(m, m->baseline_sensor, 1, PACKAGE_SENSOR, packages_dir, staging, &baseline[0]) < 0 ||
+		    (m->baseline_content &&
+		     open_packages(m, m->baseline_content, 1, PACKAGE_CONTENT, packages_dir, staging, &baseline[1]) < 0)) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (baseline[1] && !package_content_fits(baseline[1], baseline[0])) {
+			rc = cmd_error(EXIT_USAGE, "%s: baseline content %s %s is not for baseline sensor %s %s", m->file,
+				       baseline[1]->name, baseline[1]->version, baseline[0]->name, baseline[0]->version);
+			goto out;
+		}
+	}
 
 	lab = lab_libvirt_open(ctx->uri, o->accel, images[0]->kernel, ctx->state_dir, &why);
 	if (!lab) {
@@ -304,6 +317,11 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 	for (size_t i = 0; i < m->n_contents; i++)
 		store_package_add(st, sum->run_id, contents[i]->name, contents[i]->version, "content", contents[i]->sha256,
 				  contents[i]->size, contents[i]->path);
+	for (size_t i = 0; i < 2; i++)
+		if (baseline[i])
+			store_package_add(st, sum->run_id, baseline[i]->name, baseline[i]->version,
+					  i == 0 ? "baseline sensor" : "baseline content", baseline[i]->sha256, baseline[i]->size,
+					  baseline[i]->path);
 
 	/* every cell is recorded before any runs: a killed run still shows what it had left to do */
 	cell_ids = xcalloc(n_cells, sizeof(*cell_ids));
@@ -342,7 +360,7 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 
 	struct cell_env env = {
 		.lab = lab, .transport = &transport_ssh_ops, .store = st, .matrix = m, .images = images, .sensors = sensors,
-		.contents = contents, .run_dir = run_dir, .run_id = sum->run_id, .owner = owner, .stop = &stop_requested,
+		.contents = contents, .baseline_sensor = baseline[0], .baseline_content = baseline[1], .run_dir = run_dir, .run_id = sum->run_id, .owner = owner, .stop = &stop_requested,
 	};
 	struct scheduler sched = { .env = &env, .cells = cells, .cell_ids = cell_ids, .n = todo, .sum = sum };
 	pthread_mutex_init(&sched.lock, NULL);
@@ -372,6 +390,8 @@ out:
 		package_free(sensors[i]);
 	for (size_t i = 0; contents && i < m->n_contents; i++)
 		package_free(contents[i]);
+	package_free(baseline[0]);
+	package_free(baseline[1]);
 	if (staging)
 		remove_tree(staging);
 	free(images);

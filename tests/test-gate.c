@@ -112,6 +112,19 @@ START_TEST(test_coverage_and_regression)
 	ck_assert_int_eq(res[0].outcome, GATE_BLOCKED);
 	ck_assert_msg(strstr(res[0].reasons[0], "boot time to agent +50%"), "%s", res[0].reasons[0]);
 	gate_results_free(res, n);
+
+	/* the same boots against a baseline version that was as slow: the boot into the baseline,
+	 * not the clean boot 0, is what "before" means, and broad is reached */
+	for (size_t i = 0; i < run->n_cells; i++) {
+		struct result_cell *c = &run->cells[i];
+		c->boots = xreallocarray(c->boots, c->n_boots + 1, sizeof(*c->boots));
+		c->boots[c->n_boots++] = (struct result_boot){ 1, 0, c->started_ms + 5000, 10500, xstrdup("ok"),
+							       xstrdup("baseline: s 0.9 with content c 1, after a boot into them") };
+	}
+	n = gate_evaluate(p, run, NULL, NULL, 2, &res);
+	ck_assert_msg(res[0].outcome == GATE_PASS && res[0].reached == 3, "outcome %d, ring %zu: %s", res[0].outcome,
+		      res[0].reached, res[0].n_reasons ? res[0].reasons[0] : "");
+	gate_results_free(res, n);
 	result_run_free(run);
 	gate_policy_free(p);
 }

@@ -92,6 +92,9 @@ static const struct {
 	{ "bad-dup-key.yaml", 2, 1, "key 'name' appears twice in the matrix" },
 	{ "bad-threshold.yaml", 7, 19, "'perf_threshold' must be a percentage between 0.1% and 1000%" },
 	{ "bad-reps.yaml", 7, 18, "workload_reps must be 0 (no workload) or at least 3" },
+	{ "bad-baseline-reps.yaml", 7, 3, "a baseline is what the workload is compared against: set plan.workload_reps" },
+	{ "bad-baseline-content-only.yaml", 8, 3, "a baseline names its sensor" },
+	{ "bad-baseline-key.yaml", 8, 21, "unknown key 'pkg' in baseline sensor" },
 };
 
 START_TEST(test_broken_matrices)
@@ -110,6 +113,30 @@ START_TEST(test_broken_matrices)
 			      broken[_i].file, err.line, err.column, broken[_i].line, broken[_i].column, text);
 	}
 	conf_error_clear(&err);
+}
+END_TEST
+
+/* The baseline: pinned versions, parsed; without one the candidates are measured against no sensor. */
+START_TEST(test_baseline)
+{
+	static const char yaml[] = "name: x\nimages: [a]\nhardware: [{name: h}]\nsensors: [{name: s, package: s.tgz}]\n"
+				   "contents: [{name: c, package: c.tgz}]\nplan: {workload_reps: 5}\n"
+				   "baseline: {sensor: {name: s, package: s-0.9.tgz}, content: {name: c0, package: c0.tgz}}\n";
+	struct conf_error err = { 0 };
+	struct matrix *m = matrix_load_buffer("baseline.yaml", yaml, strlen(yaml), &err);
+	ck_assert_msg(m, "%s", err.reason ? err.reason : "?");
+	ck_assert_str_eq(m->baseline_sensor->package, "s-0.9.tgz");
+	ck_assert_str_eq(m->baseline_content->name, "c0");
+	struct cell *cells;
+	ck_assert_uint_eq(matrix_expand(m, &cells), 1); /* the baseline is not a cell of its own */
+	free(cells);
+	matrix_free(m);
+
+	_cleanup_free_ char *path = xasprintf("%s/matrices/perf-upgrade.yaml", TEST_SOURCE_DIR);
+	m = matrix_load(path, &err);
+	ck_assert_msg(m, "%s", err.reason ? err.reason : "?");
+	ck_assert_str_eq(m->baseline_sensor->package, "demo-sensor-0.9.0.tar.gz");
+	matrix_free(m);
 }
 END_TEST
 
@@ -160,6 +187,7 @@ static Suite *matrix_suite(void)
 	tcase_add_test(tc, test_shards_partition);
 	tcase_add_loop_test(tc, test_broken_matrices, 0, ARRAY_LENGTH(broken));
 	tcase_add_test(tc, test_demo_matrix_is_valid);
+	tcase_add_test(tc, test_baseline);
 	tcase_add_test(tc, test_hostile_yaml);
 	suite_add_tcase(s, tc);
 	return s;

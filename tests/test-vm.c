@@ -412,6 +412,47 @@ START_TEST(test_performance_two_runs)
 }
 END_TEST
 
+/* Against a pinned baseline: sensor 0.9.0 with "good" content, then 1.0.0 installed over it. */
+START_TEST(test_performance_against_pinned_baseline)
+{
+	_cleanup_free_ char *matrix = xasprintf("%s/matrices/perf-upgrade.yaml", TEST_SOURCE_DIR);
+	char *run[] = { "run", matrix, NULL };
+	int rc = compatlab(NULL, run);
+	ck_assert_msg(rc == 1, "compatlab run exited %d; see %s/compatlab-%d.log", rc, state, log_seq);
+	struct json *report = report_json(0);
+	const struct json *good = cell_of(report, "pc-1cpu", "good");
+	const struct json *slow = cell_of(report, "pc-1cpu", "slow");
+	ck_assert_msg(streq(json_get_string(good, "verdict", ""), "PASS"), "good is %s: %s",
+		      json_get_string(good, "verdict", ""), json_get_string(good, "reason", ""));
+	ck_assert_str_eq(json_get_string(slow, "verdict", ""), "PERF_REGRESSION");
+	ck_assert_msg(strstr(json_get_string(slow, "reason", ""), "slower than the baseline"), "%s",
+		      json_get_string(slow, "reason", ""));
+	/* the baseline was installed and booted into: its install and boot were measured, and the
+	 * workload before install ran under it */
+	static const char *const metrics[] = { "install_sensor.baseline", "install_content.baseline",
+					       "boot_to_agent.baseline", "proc_rate.before", "file_rate.slowdown" };
+	for (size_t i = 0; i < ARRAY_LENGTH(metrics); i++) {
+		ck_assert_msg(has_metric(good, metrics[i]), "good lacks metric %s", metrics[i]);
+		ck_assert_msg(has_metric(slow, metrics[i]), "slow lacks metric %s", metrics[i]);
+	}
+	const struct json *m = json_get(slow, "metrics");
+	bool described = false;
+	for (size_t i = 0; m && i < m->n; i++)
+		if (streq(json_get_string(m->items[i], "name", ""), "file_rate.before"))
+			described |= strstr(json_get_string(m->items[i], "method", ""), "baseline: demo-sensor 0.9.0") != NULL;
+	ck_assert_msg(described, "the workload before install does not name the baseline");
+	/* boots: 0 clean, 0 into the baseline, then the two after install */
+	const struct json *boots = json_get(good, "boots");
+	ck_assert_uint_eq(boots->n, 4);
+	ck_assert_int_eq((int)json_get_number(boots->items[1], "boot", -1), 0);
+	ck_assert_msg(strstartswith(json_get_string(boots->items[1], "detail", ""), "baseline: demo-sensor 0.9.0"), "%s",
+		      json_get_string(boots->items[1], "detail", ""));
+	/* the upgrade replaced 0.9.0: the sensor is loaded once and healthy after the reboots */
+	ck_assert_str_eq(json_get_string(json_get(boots->items[3], NULL), "outcome", ""), "ok");
+	json_free(report);
+}
+END_TEST
+
 static int count_domains(virConnectPtr conn, const char *prefix)
 {
 	virDomainPtr *doms = NULL;
@@ -509,6 +550,7 @@ static Suite *vm_suite(void)
 	tcase_add_test(tc, test_report_in_browser);
 	tcase_add_test(tc, test_crash_forensics);
 	tcase_add_test(tc, test_performance_two_runs);
+	tcase_add_test(tc, test_performance_against_pinned_baseline);
 	tcase_add_test(tc, test_killed_run_is_cleaned_up_and_resumed);
 	suite_add_tcase(s, tc);
 	return s;
