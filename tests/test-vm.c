@@ -447,8 +447,9 @@ START_TEST(test_performance_against_pinned_baseline)
 	ck_assert_int_eq((int)json_get_number(boots->items[1], "boot", -1), 0);
 	ck_assert_msg(strstartswith(json_get_string(boots->items[1], "detail", ""), "baseline: demo-sensor 0.9.0"), "%s",
 		      json_get_string(boots->items[1], "detail", ""));
-	/* the upgrade replaced 0.9.0: the sensor is loaded once and healthy after the reboots */
-	ck_assert_str_eq(json_get_string(json_get(boots->items[3], NULL), "outcome", ""), "ok");
+	/* the upgrade replaced 0.9.0: the sensor is healthy after the reboots */
+	for (size_t b = 0; b < boots->n; b++)
+		ck_assert_str_eq(json_get_string(boots->items[b], "outcome", ""), "ok");
 	json_free(report);
 }
 END_TEST
