@@ -9,7 +9,6 @@
 #include "stats.h"
 
 #include <dirent.h>
-#include <pthread.h>
 #include <math.h>
 #include <errno.h>
 #include <string.h>
@@ -35,10 +34,6 @@ struct html {
 	size_t n_rows, n_cols;
 	size_t *cell_row, *cell_col;
 	bool run_dir_exists; /* the run's evidence directory under the state directory */
-	/* cell pages, written by several threads */
-	pthread_mutex_t lock;
-	size_t next_cell;
-	int error;
 };
 
 #define put report_put_text
@@ -810,62 +805,6 @@ static int write_cell_page(struct html *h, struct strbuf *sb, size_t i)
 	return page_end(h, sb, name);
 }
 
-#define CELLS_PER_CLAIM 64
-#define WRITERS_MAX 4
-
-/* A writer thread: claims cell pages in batches until all are written or one write failed. */
-static void *cell_writer(void *arg)
-{
-	struct html *h = arg;
-	struct strbuf sb;
-	strbuf_init(&sb);
-	for (;;) {
-		pthread_mutex_lock(&h->lock);
-		size_t i = h->next_cell, end = i + CELLS_PER_CLAIM;
-		h->next_cell = end;
-		bool stop = h->error != 0;
-		pthread_mutex_unlock(&h->lock);
-		if (stop || i >= h->r->run->n_cells)
-			break;
-		if (end > h->r->run->n_cells)
-			end = h->r->run->n_cells;
-		for (; i < end; i++) {
-			int r = write_cell_page(h, &sb, i);
-			if (r < 0) {
-				pthread_mutex_lock(&h->lock);
-				if (!h->error)
-					h->error = r;
-				pthread_mutex_unlock(&h->lock);
-				break;
-			}
-		}
-	}
-	strbuf_release(&sb);
-	return NULL;
-}
-
-/* Cell pages are independent: one writer per online CPU (at most WRITERS_MAX) shares them out.
- * Most of the time goes into the kernel creating files, which spreads over cores. */
-static int write_cell_pages(struct html *h)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = cpus < 1 ? 1 : cpus > WRITERS_MAX ? WRITERS_MAX : (size_t)cpus;
-	size_t batches = (h->r->run->n_cells + CELLS_PER_CLAIM - 1) / CELLS_PER_CLAIM;
-	if (n > batches)
-		n = batches ? batches : 1;
-	pthread_t threads[WRITERS_MAX];
-	size_t started = 0;
-	pthread_mutex_init(&h->lock, NULL);
-	for (; started + 1 < n; started++)
-		if (pthread_create(&threads[started], NULL, cell_writer, h) != 0)
-			break;
-	cell_writer(h); /* this thread is a writer too */
-	for (size_t t = 0; t < started; t++)
-		pthread_join(threads[t], NULL);
-	pthread_mutex_destroy(&h->lock);
-	return h->error;
-}
-
 int report_write_html(const struct report *r, const char *dir)
 {
 	struct html h = { .r = r, .dir = dir };
@@ -887,8 +826,10 @@ int report_write_html(const struct report *r, const char *dir)
 		h.run_dir_exists = stat(run_dir, &st) == 0 && S_ISDIR(st.st_mode);
 	}
 	axes_build(&h);
-	ret = write_cell_pages(&h);
 	strbuf_init(&sb);
+	/* the pages first, index.html last: a reader never follows a link to a page not yet written */
+	for (size_t i = 0; ret == 0 && i < r->run->n_cells; i++)
+		ret = write_cell_page(&h, &sb, i);
 	if (ret == 0)
 		ret = write_grid_pages(&h, &sb);
 	if (ret == 0)
