@@ -311,6 +311,14 @@ char *lab_libvirt_domain_xml(const struct lab_domain_spec *spec, bool kvm)
 	strbuf_printf(&sb, "  <vcpu>%u</vcpu>\n", hw->vcpus);
 	strbuf_printf(&sb, "  <os%s>\n    <type arch='x86_64' machine='%s'>hvm</type>\n",
 		      hw->firmware == FIRMWARE_UEFI ? " firmware='efi'" : "", hw->machine);
+	if (hw->firmware == FIRMWARE_UEFI) {
+		/* libvirt picks the OVMF build from QEMU's firmware descriptors by these features */
+		const char *sb_on = hw->secure_boot ? "yes" : "no";
+		strbuf_printf(&sb, "    <firmware>\n      <feature enabled='%s' name='secure-boot'/>\n"
+				   "      <feature enabled='%s' name='enrolled-keys'/>\n    </firmware>\n", sb_on, sb_on);
+		if (hw->secure_boot)
+			strbuf_puts(&sb, "    <loader secure='yes'/>\n");
+	}
 	if (spec->kernel) {
 		xml_elem(&sb, "    ", "kernel", spec->kernel);
 		if (spec->initrd)
@@ -320,7 +328,7 @@ char *lab_libvirt_domain_xml(const struct lab_domain_spec *spec, bool kvm)
 	} else {
 		strbuf_puts(&sb, "    <boot dev='hd'/>\n");
 	}
-	strbuf_puts(&sb, "  </os>\n  <features><acpi/></features>\n");
+	strbuf_printf(&sb, "  </os>\n  <features><acpi/>%s</features>\n", hw->secure_boot ? "<smm state='on'/>" : "");
 	if (kvm)
 		strbuf_puts(&sb, "  <cpu mode='host-passthrough'/>\n");
 	strbuf_puts(&sb, "  <clock offset='utc'/>\n"

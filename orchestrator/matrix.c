@@ -59,7 +59,8 @@ static int parse_images(struct matrix *m, struct conf_doc *doc, yaml_node_t *seq
 
 static int parse_hardware(struct matrix *m, struct conf_doc *doc, yaml_node_t *seq, struct conf_error *err)
 {
-	static const char *const keys[] = { "name", "vcpus", "memory", "machine", "firmware", "disk_bus", "panic_device", NULL };
+	static const char *const keys[] = { "name", "vcpus", "memory", "machine", "firmware", "disk_bus", "panic_device",
+					    "secure_boot", NULL };
 	int r = conf_require_seq(doc, seq, "hardware", err);
 	if (r < 0)
 		return r;
@@ -83,7 +84,8 @@ static int parse_hardware(struct matrix *m, struct conf_doc *doc, yaml_node_t *s
 		    (r = conf_string(doc, item, "machine", false, &h->machine, err)) < 0 ||
 		    (r = conf_string(doc, item, "firmware", false, &firmware, err)) < 0 ||
 		    (r = conf_string(doc, item, "disk_bus", false, &h->disk_bus, err)) < 0 ||
-		    (r = conf_bool(doc, item, "panic_device", &h->panic_device, err)) < 0)
+		    (r = conf_bool(doc, item, "panic_device", &h->panic_device, err)) < 0 ||
+		    (r = conf_bool(doc, item, "secure_boot", &h->secure_boot, err)) < 0)
 			return r;
 		h->vcpus = (unsigned)vcpus;
 		if (!streq(h->machine, "pc") && !streq(h->machine, "q35"))
@@ -99,6 +101,10 @@ static int parse_hardware(struct matrix *m, struct conf_doc *doc, yaml_node_t *s
 		else
 			return conf_fail(doc, conf_get(doc, item, "firmware"), err,
 					 "firmware must be 'bios' or 'uefi', not '%s'", firmware);
+		/* Secure Boot: UEFI with Microsoft's keys enrolled; it needs SMM, which needs q35 */
+		if (h->secure_boot && (h->firmware != FIRMWARE_UEFI || !streq(h->machine, "q35")))
+			return conf_fail(doc, conf_get(doc, item, "secure_boot"), err,
+					 "secure_boot needs firmware: uefi and machine: q35");
 		for (size_t j = 0; j < i; j++)
 			if (streq(m->hardware[j].name, h->name))
 				return conf_fail(doc, item, err, "hardware profile '%s' is defined twice", h->name);

@@ -16,6 +16,7 @@ struct hardware_profile {
 	enum firmware firmware;
 	char *disk_bus; /* "virtio" or "sata" */
 	bool panic_device; /* pvpanic: without it a panicking guest just reboots */
+	bool secure_boot;  /* UEFI Secure Boot with the usual keys enrolled: unsigned drivers are refused */
 };
 
 /* A sensor or content version under test; package is a bundle path (resolved at run time). */

@@ -1,6 +1,7 @@
 /* test-matrix.c: matrix parsing, validation errors with positions, expansion and sharding. */
 #include <string.h>
 
+#include "lab.h"
 #include "matrix.h"
 #include "test-common.h"
 
@@ -94,6 +95,7 @@ static const struct {
 	{ "bad-reps.yaml", 7, 18, "workload_reps must be 0 (no workload) or at least 3" },
 	{ "bad-baseline-reps.yaml", 7, 3, "a baseline is what the workload is compared against: set plan.workload_reps" },
 	{ "bad-baseline-content-only.yaml", 8, 3, "a baseline names its sensor" },
+	{ "bad-secure-boot.yaml", 4, 57, "secure_boot needs firmware: uefi and machine: q35" },
 	{ "bad-baseline-key.yaml", 8, 21, "unknown key 'pkg' in baseline sensor" },
 };
 
@@ -136,6 +138,42 @@ START_TEST(test_baseline)
 	m = matrix_load(path, &err);
 	ck_assert_msg(m, "%s", err.reason ? err.reason : "?");
 	ck_assert_str_eq(m->baseline_sensor->package, "demo-sensor-0.9.0.tar.gz");
+	matrix_free(m);
+}
+END_TEST
+
+/* Hardware profiles as libvirt sees them: firmware, Secure Boot (with SMM), panic device. */
+START_TEST(test_hardware_domain_xml)
+{
+	static const char yaml[] = "name: x\nimages: [a]\nsensors: [{name: s, package: s.tgz}]\n"
+				   "contents: [{name: c, package: c.tgz}]\nhardware:\n"
+				   "  - {name: bios}\n"
+				   "  - {name: uefi, machine: q35, firmware: uefi, panic_device: false}\n"
+				   "  - {name: sb, machine: q35, firmware: uefi, secure_boot: true}\n";
+	struct conf_error err = { 0 };
+	struct matrix *m = matrix_load_buffer("hw.yaml", yaml, strlen(yaml), &err);
+	ck_assert_msg(m, "%s", err.reason ? err.reason : "?");
+	char *xml[3];
+	for (size_t i = 0; i < 3; i++) {
+		struct lab_domain_spec spec = { .name = "d<&>", .hw = &m->hardware[i], .disk = "/x/o.qcow2",
+						.console_path = "/x/console.log", .ssh_addr = "127.0.0.1", .ssh_port = 2222,
+						.owner = "pid=1" };
+		xml[i] = lab_libvirt_domain_xml(&spec, false);
+		ck_assert_ptr_nonnull(strstr(xml[i], "<name>d&lt;&amp;&gt;</name>"));
+		ck_assert_ptr_nonnull(strstr(xml[i], "hostfwd=tcp:127.0.0.1:2222-:22"));
+	}
+	ck_assert_ptr_null(strstr(xml[0], "firmware"));
+	ck_assert_ptr_nonnull(strstr(xml[0], "<panic model='isa'/>"));
+	ck_assert_ptr_nonnull(strstr(xml[1], "<os firmware='efi'>"));
+	ck_assert_ptr_nonnull(strstr(xml[1], "<feature enabled='no' name='secure-boot'/>"));
+	ck_assert_ptr_null(strstr(xml[1], "<panic"));
+	ck_assert_ptr_null(strstr(xml[1], "smm"));
+	ck_assert_ptr_nonnull(strstr(xml[2], "<feature enabled='yes' name='secure-boot'/>"));
+	ck_assert_ptr_nonnull(strstr(xml[2], "<feature enabled='yes' name='enrolled-keys'/>"));
+	ck_assert_ptr_nonnull(strstr(xml[2], "<loader secure='yes'/>"));
+	ck_assert_ptr_nonnull(strstr(xml[2], "<smm state='on'/>"));
+	for (size_t i = 0; i < 3; i++)
+		free(xml[i]);
 	matrix_free(m);
 }
 END_TEST
@@ -188,6 +226,7 @@ static Suite *matrix_suite(void)
 	tcase_add_loop_test(tc, test_broken_matrices, 0, ARRAY_LENGTH(broken));
 	tcase_add_test(tc, test_demo_matrix_is_valid);
 	tcase_add_test(tc, test_baseline);
+	tcase_add_test(tc, test_hardware_domain_xml);
 	tcase_add_test(tc, test_hostile_yaml);
 	suite_add_tcase(s, tc);
 	return s;

@@ -454,6 +454,27 @@ START_TEST(test_performance_against_pinned_baseline)
 }
 END_TEST
 
+/* UEFI, and UEFI with Secure Boot: the unsigned sensor is refused by the locked-down kernel. */
+START_TEST(test_firmware_profiles)
+{
+	_cleanup_free_ char *matrix = xasprintf("%s/matrices/firmware.yaml", TEST_SOURCE_DIR);
+	char *run[] = { "run", matrix, NULL };
+	int rc = compatlab(NULL, run);
+	ck_assert_msg(rc == 1, "compatlab run exited %d; see %s/compatlab-%d.log", rc, state, log_seq);
+	struct json *report = report_json(0);
+	ck_assert_uint_eq(json_get(report, "cells")->n, 3);
+	ck_assert_str_eq(json_get_string(cell_of(report, "q35-uefi", "good"), "verdict", ""), "PASS");
+	const struct json *oob = cell_of(report, "q35-uefi", "oob");
+	ck_assert_str_eq(json_get_string(oob, "verdict", ""), "BOOT_LOOP");
+	ck_assert_int_eq((int)json_get_number(oob, "boot_index", 0), 1);
+	const struct json *sb = cell_of(report, "q35-secureboot", "good");
+	ck_assert_str_eq(json_get_string(sb, "verdict", ""), "INSTALL_FAILED");
+	ck_assert_msg(strstr(json_get_string(sb, "evidence", ""), "Key was rejected by service"), "%s",
+		      json_get_string(sb, "evidence", ""));
+	json_free(report);
+}
+END_TEST
+
 static int count_domains(virConnectPtr conn, const char *prefix)
 {
 	virDomainPtr *doms = NULL;
@@ -552,6 +573,7 @@ static Suite *vm_suite(void)
 	tcase_add_test(tc, test_crash_forensics);
 	tcase_add_test(tc, test_performance_two_runs);
 	tcase_add_test(tc, test_performance_against_pinned_baseline);
+	tcase_add_test(tc, test_firmware_profiles);
 	tcase_add_test(tc, test_killed_run_is_cleaned_up_and_resumed);
 	suite_add_tcase(s, tc);
 	return s;
