@@ -7,6 +7,7 @@
  *   uninstall DIR        runs its uninstall command
  *   push DIR             runs its push command (content applied to the running sensor)
  *   health               runs the health command of every installed package
+ *   resources [MS]       memory in use, busy share of CPU over MS, loaded modules and sizes
  *   workload [REPS OPS]  the operations a sensor hooks, timed: process creation (fork + exec of
  *                        /bin/true) and file create/write/read/delete, OPS of each, REPS times
  *   reboot               syncs and reboots at once
@@ -427,6 +428,72 @@ static int cmd_workload(int reps, int ops)
 	return ok ? 0 : 1;
 }
 
+/* CPU time from /proc/stat's first line: all of it, and the idle part (idle + iowait). */
+static bool cpu_times(unsigned long long *total, unsigned long long *idle)
+{
+	unsigned long long v[10] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+			      &v[5], &v[6], &v[7], &v[8], &v[9])
+		  : 0;
+	if (f)
+		fclose(f);
+	if (n < 5)
+		return false;
+	*total = 0;
+	for (int i = 0; i < 8; i++) /* guest and guest_nice are already in user and nice */
+		*total += v[i];
+	*idle = v[3] + v[4];
+	return true;
+}
+
+static long long meminfo_kib(const char *key)
+{
+	char line[256];
+	long long value = -1;
+	size_t len = strlen(key);
+	FILE *f = fopen("/proc/meminfo", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, key, len) == 0 && line[len] == ':') {
+			value = strtoll(line + len + 1, NULL, 10);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return value;
+}
+
+/* What the system uses at rest: memory in use, the busy share of CPU time over a window, and
+ * the loaded kernel modules with their sizes (a kernel sensor's footprint). */
+static int cmd_resources(int window_ms)
+{
+	unsigned long long t0, i0, t1, i1;
+	bool cpu = cpu_times(&t0, &i0);
+	usleep((useconds_t)window_ms * 1000);
+	cpu = cpu && cpu_times(&t1, &i1) && t1 > t0;
+	printf("{\"window_ms\":%d,\"mem_total_kib\":%lld,\"mem_available_kib\":%lld", window_ms,
+	       meminfo_kib("MemTotal"), meminfo_kib("MemAvailable"));
+	if (cpu)
+		printf(",\"cpu_busy_pct\":%.2f", 100.0 * (double)((t1 - t0) - (i1 - i0)) / (double)(t1 - t0));
+	printf(",\"modules\":[");
+	FILE *f = fopen("/proc/modules", "r");
+	char line[512];
+	int n = 0;
+	while (f && fgets(line, sizeof(line), f) && n < 512) {
+		char name[128];
+		unsigned long long size;
+		if (sscanf(line, "%127s %llu", name, &size) != 2)
+			continue;
+		printf("%s{", n++ ? "," : "");
+		json_key("name", name, false);
+		printf(",\"size\":%llu}", size);
+	}
+	if (f)
+		fclose(f);
+	printf("]}\n");
+	return 0;
+}
+
 static int cmd_reboot(void)
 {
 	sync();
@@ -446,7 +513,7 @@ static int cmd_reboot(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: compatlab-agent [--timeout SECONDS] info|install DIR|uninstall DIR|push DIR|health|workload [REPS OPS]|reboot|version\n");
+	fprintf(stderr, "usage: compatlab-agent [--timeout SECONDS] info|install DIR|uninstall DIR|push DIR|health|workload [REPS OPS]|resources [MS]|reboot|version\n");
 	return 2;
 }
 
@@ -480,6 +547,12 @@ int main(int argc, char **argv)
 		if (reps < 1 || reps > 100 || ops < 1 || ops > 100000)
 			return usage();
 		return cmd_workload(reps, ops);
+	}
+	if (strcmp(cmd, "resources") == 0 && (argc == i + 1 || argc == i + 2)) {
+		int ms = argc == i + 2 ? atoi(argv[i + 1]) : 1000;
+		if (ms < 100 || ms > 60000)
+			return usage();
+		return cmd_resources(ms);
 	}
 	if (strcmp(cmd, "version") == 0 && argc == i + 1) {
 		printf("{\"version\":\"%s\"}\n", AGENT_VERSION);

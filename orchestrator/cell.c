@@ -69,6 +69,8 @@ struct attempt {
 	int64_t guest_uptime_ms; /* the guest kernel's uptime when its agent first answered */
 	bool in_baseline;        /* booted into the plan's baseline versions, before the candidates */
 	char *baseline_what;     /* what the workload before install ran on, for the metrics' method */
+	char **modules_before;   /* kernel modules loaded at boot 0, before install; NULL: unknown */
+	size_t n_modules_before;
 	/* workload rates (operations per second) before install and after the last boot */
 	double *before[2], *after[2];
 	size_t n_before, n_after;
@@ -795,6 +797,80 @@ static char *compare_workload(struct attempt *a)
 	return reason.len ? strbuf_steal(&reason) : (strbuf_release(&reason), NULL);
 }
 
+#define MODULES_MAX 512
+
+static bool module_known(const struct attempt *a, const char *name)
+{
+	for (size_t i = 0; i < a->n_modules_before; i++)
+		if (streq(a->modules_before[i], name))
+			return true;
+	return false;
+}
+
+/* The guest at rest (the agent's "resources"): memory in use and the busy share of CPU over a
+ * second, at boot 0 and after the last boot; after install also the kernel modules that were
+ * not loaded at boot 0 and their size: a kernel sensor's own memory. Numbers from the guest
+ * are range-checked and names bounded; a guest that does not answer only loses these metrics. */
+static void measure_resources(struct attempt *a, bool after_install)
+{
+	struct json *ans = NULL;
+	char *why = NULL;
+	if (agent_call(a, "resources 1000", AGENT_CALL_MS, &ans, &why) < 0) {
+		log_warnx("%s: no resource figures %s: %s", a->key, after_install ? "after install" : "at boot 0", why);
+		free(why);
+		json_free(ans);
+		return;
+	}
+	free(why);
+	const char *suffix = after_install ? "" : ".before";
+	const char *when = after_install ? "after the last boot" : "boot 0, before install";
+	double total = json_get_number(ans, "mem_total_kib", -1), avail = json_get_number(ans, "mem_available_kib", -1);
+	if (total > 0 && total < 1e10 && avail >= 0 && avail <= total) {
+		_cleanup_free_ char *name = xasprintf("guest_mem_used%s", suffix);
+		_cleanup_free_ char *method = xasprintf("guest: MemTotal - MemAvailable (/proc/meminfo) at rest, %s", when);
+		store_metric_add(a->env->store, a->cell_id, a->number, name, (total - avail) / 1024, "MiB", method);
+	}
+	double busy = json_get_number(ans, "cpu_busy_pct", -1);
+	if (busy >= 0 && busy <= 100) {
+		_cleanup_free_ char *name = xasprintf("guest_cpu_busy%s", suffix);
+		_cleanup_free_ char *method = xasprintf("guest: non-idle share of all CPU time over 1 s at rest (/proc/stat), %s", when);
+		store_metric_add(a->env->store, a->cell_id, a->number, name, busy, "%", method);
+	}
+	const struct json *mods = json_get(ans, "modules");
+	if (!mods || mods->type != JSON_ARRAY) {
+		json_free(ans);
+		return;
+	}
+	struct strbuf names;
+	strbuf_init(&names);
+	double kib = 0;
+	size_t added = 0;
+	for (size_t i = 0; i < mods->n && i < MODULES_MAX; i++) {
+		const char *raw = json_get_string(mods->items[i], "name", NULL);
+		double size = json_get_number(mods->items[i], "size", -1);
+		if (!raw || !*raw || size < 0 || size > 1e9)
+			continue;
+		_cleanup_free_ char *name = sanitize_text(raw, strlen(raw), 64);
+		if (!after_install) {
+			a->modules_before = xreallocarray(a->modules_before, a->n_modules_before + 1, sizeof(char *));
+			a->modules_before[a->n_modules_before++] = xstrdup(name);
+		} else if (a->modules_before && !module_known(a, name)) {
+			kib += size / 1024;
+			if (added++ < 8)
+				strbuf_printf(&names, "%s%s (%.0f KiB)", added > 1 ? ", " : "", name, size / 1024);
+		}
+	}
+	if (!after_install && !a->modules_before)
+		a->modules_before = xcalloc(1, sizeof(char *)); /* known: none loaded */
+	if (after_install && a->modules_before) {
+		_cleanup_free_ char *method = xasprintf("guest: /proc/modules, loaded after the last boot and not at boot 0: %s%s",
+							added ? names.buf : "none", added > 8 ? ", ..." : "");
+		store_metric_add(a->env->store, a->cell_id, a->number, "sensor_modules", kib, "KiB", method);
+	}
+	strbuf_release(&names);
+	json_free(ans);
+}
+
 /* A live content push: the running sensor takes the installed content without a reboot.
  * A crash here is the cell's verdict, at boot 0, "on push". */
 static int push_content(struct attempt *a, const struct package *p)
@@ -954,6 +1030,7 @@ static void attempt_run(struct attempt *a)
 		      a->evidence ? a->evidence : "");
 		return;
 	}
+	measure_resources(a, false);
 	if (a->env->baseline_sensor) {
 		const struct package *bs = a->env->baseline_sensor, *bc = a->env->baseline_content;
 		a->baseline_what = bc ? xasprintf("baseline: %s %s with content %s %s, after a boot into them", bs->name,
@@ -1001,6 +1078,8 @@ static void attempt_run(struct attempt *a)
 		return;
 	unsigned idx;
 	enum verdict v = verdict_from_boots(a->outcomes, a->n_outcomes, plan->boot_loop_after, &idx);
+	if (v == VERDICT_PASS)
+		measure_resources(a, true);
 	if (v == VERDICT_PASS && plan->workload_reps) {
 		if (run_workload(a, true) < 0) {
 			infra(a, "the workload did not run after install");
@@ -1064,6 +1143,9 @@ enum verdict cell_execute(struct cell_env *env, const struct cell *cell, int64_t
 		free(a.reason);
 		free(a.evidence);
 		free(a.baseline_what);
+		for (size_t k = 0; k < a.n_modules_before; k++)
+			free(a.modules_before[k]);
+		free(a.modules_before);
 		free(a.dir);
 		free(a.domain_name);
 		free(a.overlay);

@@ -395,11 +395,20 @@ START_TEST(test_performance_two_runs)
 			      json_get_string(slow, "reason", ""));
 		static const char *const metrics[] = { "proc_rate.before", "proc_rate", "file_rate.before", "file_rate",
 						       "proc_rate.slowdown", "file_rate.slowdown", "file_rate.slowdown.low",
-						       "boot_to_agent", "guest_boot", "install_sensor" };
+						       "boot_to_agent", "guest_boot", "install_sensor", "guest_mem_used.before",
+						       "guest_mem_used", "guest_cpu_busy.before", "guest_cpu_busy", "sensor_modules" };
 		for (size_t i = 0; i < ARRAY_LENGTH(metrics); i++) {
 			ck_assert_msg(has_metric(good, metrics[i]), "good lacks metric %s", metrics[i]);
 			ck_assert_msg(has_metric(slow, metrics[i]), "slow lacks metric %s", metrics[i]);
 		}
+		/* the sensor's own memory: its module, loaded after install and not at boot 0 */
+		const struct json *m = json_get(good, "metrics");
+		bool sized = false;
+		for (size_t i = 0; m && i < m->n; i++)
+			if (streq(json_get_string(m->items[i], "name", ""), "sensor_modules"))
+				sized = json_get_number(m->items[i], "value", 0) > 4 &&
+					strstr(json_get_string(m->items[i], "method", ""), "compatlab_sensor (");
+		ck_assert_msg(sized, "round %d: no size for the sensor's module", round);
 		json_free(report);
 	}
 	/* the report shows each metric with its baseline, change and confidence, and a chart */
