@@ -983,6 +983,8 @@ static int install_baseline(struct attempt *a)
 	} else if ((r = reboot_guest(a, 0, false)) == 1) {
 		capture_screen(a, 0);
 		record_boot(a, 0, now_wall_ms(), -1, BOOT_CRASHED, a->evidence);
+		conclude(a, VERDICT_CRASH, 0, xstrdup("crashed on the way into its boot"),
+			 a->evidence ? xstrdup(a->evidence) : NULL);
 		r = -EIO;
 	} else if (r == 0) {
 		enum boot_outcome o = run_boot(a, 0, &failed);
@@ -1033,13 +1035,13 @@ static void attempt_run(struct attempt *a)
 	measure_resources(a, false);
 	if (a->env->baseline_sensor) {
 		const struct package *bs = a->env->baseline_sensor, *bc = a->env->baseline_content;
-		a->baseline_what = bc ? xasprintf("baseline: %s %s with content %s %s, after a boot into them", bs->name,
-						  bs->version, bc->name, bc->version)
-				      : xasprintf("baseline: %s %s, after a boot into it", bs->name, bs->version);
+		a->baseline_what = bc ? xasprintf(BOOT_BASELINE_PREFIX "%s %s with content %s %s, after a boot into them",
+						  bs->name, bs->version, bc->name, bc->version)
+				      : xasprintf(BOOT_BASELINE_PREFIX "%s %s, after a boot into it", bs->name, bs->version);
 		if (install_baseline(a) < 0)
 			return;
 	} else {
-		a->baseline_what = xstrdup("baseline: no sensor (boot 0, before install)");
+		a->baseline_what = xstrdup("no sensor (boot 0, before install)");
 	}
 	if (plan->workload_reps && run_workload(a, false) < 0) {
 		infra(a, "the workload did not run before install");

@@ -219,7 +219,7 @@ static enum gate_outcome check_ring(const struct gate_ring *ring, const struct v
 				const struct result_boot *bt = &v->cells[i]->boots[b];
 				if (bt->ready_ms < 0 || !streq(bt->outcome, "ok"))
 					continue;
-				if (bt->boot == 0 && bt->detail && strstartswith(bt->detail, "baseline:")) {
+				if (result_boot_is_baseline(bt)) {
 					baseline = xreallocarray(baseline, nbl + 1, sizeof(double));
 					baseline[nbl++] = (double)bt->ready_ms;
 				} else if (bt->boot == 0) {

@@ -507,9 +507,9 @@ static void put_perf_table(struct strbuf *sb, const struct result_cell *c)
 			for (size_t i = 0; i < c->n_metrics && !method; i++)
 				if (c->metrics[i].attempt == c->attempts && streq(c->metrics[i].name, before_name))
 					method = c->metrics[i].method;
-			const char *what = method ? strstr(method, "baseline: ") : NULL;
+			const char *what = method ? strstr(method, BOOT_BASELINE_PREFIX) : NULL;
 			strbuf_puts(sb, "<h2>Performance</h2>\n<p class=\"meta\">Baseline: ");
-			put(sb, what ? what + strlen("baseline: ") : "before install, in the same VM", 300);
+			put(sb, what ? what + strlen(BOOT_BASELINE_PREFIX) : "before install, in the same VM", 300);
 			strbuf_puts(sb, "</p>\n<table class=\"perf\"><thead><tr><th>workload</th><th>baseline</th>"
 					"<th>after install</th><th>slowdown</th><th>95% CI</th><th>p</th><th>verdict</th></tr></thead><tbody>\n");
 		}
@@ -732,9 +732,8 @@ static int write_cell_page(struct html *h, struct strbuf *sb, size_t i)
 				"<th>agent ready</th><th>started</th></tr></thead><tbody>\n");
 		for (size_t b = 0; b < c->n_boots; b++) {
 			const struct result_boot *bt = &c->boots[b];
-			bool baseline = bt->boot == 0 && bt->detail && strstartswith(bt->detail, "baseline:");
 			strbuf_printf(sb, "<tr><td>%u</td><td>%u%s</td><td>", bt->attempt, bt->boot,
-				      baseline ? " (baseline)" : bt->boot == 0 ? " (before install)" : "");
+				      result_boot_is_baseline(bt) ? " (baseline)" : bt->boot == 0 ? " (before install)" : "");
 			put(sb, bt->outcome, 32);
 			strbuf_puts(sb, "</td><td>");
 			if (bt->ready_ms >= 0)

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "util.h"
 #include "verdict.h"
 
 struct store;
@@ -80,6 +81,12 @@ struct result_boot {
 	int64_t started_ms, ready_ms;
 	char *outcome, *detail;
 };
+/* The detail of the boot into the plan's baseline versions starts so: it is a boot 0 too. */
+#define BOOT_BASELINE_PREFIX "baseline: "
+static inline bool result_boot_is_baseline(const struct result_boot *b)
+{
+	return b->boot == 0 && b->detail && strstartswith(b->detail, BOOT_BASELINE_PREFIX);
+}
 struct result_crash {
 	unsigned attempt, boot;
 	char *kind, *source, *title, *module, *reason, *console, *function, *signature;
