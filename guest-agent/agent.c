@@ -7,7 +7,7 @@
  *   uninstall DIR        runs its uninstall command
  *   push DIR             runs its push command (content applied to the running sensor)
  *   health               runs the health command of every installed package
- *   resources [MS]       memory in use, busy share of CPU over MS, loaded modules and sizes
+ *   resources [MS]       memory in use, busy share of CPU over MS (0: none), loaded modules and sizes
  *   workload [REPS OPS]  the operations a sensor hooks, timed: process creation (fork + exec of
  *                        /bin/true) and file create/write/read/delete, OPS of each, REPS times
  *   reboot               syncs and reboots at once
@@ -468,8 +468,9 @@ static long long meminfo_kib(const char *key)
 static int cmd_resources(int window_ms)
 {
 	unsigned long long t0, i0, t1, i1;
-	bool cpu = cpu_times(&t0, &i0);
-	usleep((useconds_t)window_ms * 1000);
+	bool cpu = window_ms > 0 && cpu_times(&t0, &i0);
+	if (cpu)
+		usleep((useconds_t)window_ms * 1000);
 	cpu = cpu && cpu_times(&t1, &i1) && t1 > t0;
 	printf("{\"window_ms\":%d,\"mem_total_kib\":%lld,\"mem_available_kib\":%lld", window_ms,
 	       meminfo_kib("MemTotal"), meminfo_kib("MemAvailable"));
@@ -550,7 +551,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "resources") == 0 && (argc == i + 1 || argc == i + 2)) {
 		int ms = argc == i + 2 ? atoi(argv[i + 1]) : 1000;
-		if (ms < 100 || ms > 60000)
+		if (ms != 0 && (ms < 100 || ms > 60000)) /* 0: no CPU window */
 			return usage();
 		return cmd_resources(ms);
 	}

@@ -807,15 +807,17 @@ static bool module_known(const struct attempt *a, const char *name)
 	return false;
 }
 
-/* The guest at rest (the agent's "resources"): memory in use and the busy share of CPU over a
- * second, at boot 0 and after the last boot; after install also the kernel modules that were
+/* The guest at rest (the agent's "resources"): memory in use and, in performance plans, the busy
+ * share of CPU over a second, at boot 0 and after the last boot; after install also the kernel modules that were
  * not loaded at boot 0 and their size: a kernel sensor's own memory. Numbers from the guest
  * are range-checked and names bounded; a guest that does not answer only loses these metrics. */
 static void measure_resources(struct attempt *a, bool after_install)
 {
 	struct json *ans = NULL;
 	char *why = NULL;
-	if (agent_call(a, "resources 1000", AGENT_CALL_MS, &ans, &why) < 0) {
+	/* the CPU window costs a second at each end: performance plans only */
+	const char *args = a->env->matrix->plan.workload_reps ? "resources 1000" : "resources 0";
+	if (agent_call(a, args, AGENT_CALL_MS, &ans, &why) < 0) {
 		log_warnx("%s: no resource figures %s: %s", a->key, after_install ? "after install" : "at boot 0", why);
 		free(why);
 		json_free(ans);
