@@ -360,7 +360,8 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 
 	struct cell_env env = {
 		.lab = lab, .transport = &transport_ssh_ops, .store = st, .matrix = m, .images = images, .sensors = sensors,
-		.contents = contents, .baseline_sensor = baseline[0], .baseline_content = baseline[1], .run_dir = run_dir, .run_id = sum->run_id, .owner = owner, .stop = &stop_requested,
+		.contents = contents, .baseline_sensor = baseline[0], .baseline_content = baseline[1], .run_dir = run_dir,
+		.run_id = sum->run_id, .owner = owner, .stop = &stop_requested,
 	};
 	struct scheduler sched = { .env = &env, .cells = cells, .cell_ids = cell_ids, .n = todo, .sum = sum };
 	pthread_mutex_init(&sched.lock, NULL);
