@@ -95,6 +95,17 @@ static struct json *report_json(long long run)
 	return j;
 }
 
+/* Runs matrices/NAME, checks compatlab's exit code and returns the run's JSON report. */
+static struct json *run_matrix(const char *name, int want_rc)
+{
+	_cleanup_free_ char *matrix = xasprintf("%s/matrices/%s", TEST_SOURCE_DIR, name);
+	char *run[] = { "run", matrix, NULL };
+	int rc = compatlab(NULL, run);
+	ck_assert_msg(rc == want_rc, "compatlab run %s exited %d, want %d; see %s/compatlab-%d.log", name, rc, want_rc,
+		      state, log_seq);
+	return report_json(0);
+}
+
 static const struct json *cell_of(const struct json *report, const char *hardware, const char *content)
 {
 	const struct json *cells = json_get(report, "cells");
@@ -119,13 +130,8 @@ static size_t boots_with(const struct json *cell, const char *outcome, bool afte
 
 START_TEST(test_demo_matrix_verdicts)
 {
-	_cleanup_free_ char *matrix = xasprintf("%s/matrices/demo.yaml", TEST_SOURCE_DIR);
-	char *run[] = { "run", matrix, NULL };
-	int rc = compatlab(NULL, run);
-	ck_assert_msg(rc == 1, "compatlab run exited %d, want 1 (product failures found); see %s/compatlab-%d.log", rc,
-		      state, log_seq);
-
-	struct json *report = report_json(0);
+	/* 1: product failures found */
+	struct json *report = run_matrix("demo.yaml", 1);
 	ck_assert_str_eq(json_get_string(json_get(report, "run"), "status", ""), "finished");
 	ck_assert_uint_eq(json_get(report, "cells")->n, 6);
 	static const char *const profiles[] = { "pc-1cpu", "q35-2cpu" };
@@ -305,12 +311,8 @@ static long long latest_run(void)
 
 START_TEST(test_crash_forensics)
 {
-	_cleanup_free_ char *matrix = xasprintf("%s/matrices/crashes.yaml", TEST_SOURCE_DIR);
-	char *run[] = { "run", matrix, NULL };
-	int rc = compatlab(NULL, run);
-	ck_assert_msg(rc == 1, "compatlab run exited %d; see %s/compatlab-%d.log", rc, state, log_seq);
+	struct json *report = run_matrix("crashes.yaml", 1);
 	long long id = latest_run();
-	struct json *report = report_json(id);
 	static const struct {
 		const char *hardware, *content, *verdict, *kind, *title, *source;
 	} want[] = {
@@ -354,10 +356,7 @@ START_TEST(test_crash_forensics)
 	json_free(report);
 
 	/* a live content push: oob crashes the running sensor on the push; good does not */
-	_cleanup_free_ char *push = xasprintf("%s/matrices/push.yaml", TEST_SOURCE_DIR);
-	char *push_run[] = { "run", push, NULL };
-	ck_assert_int_eq(compatlab(NULL, push_run), 1);
-	report = report_json(0);
+	report = run_matrix("push.yaml", 1);
 	const struct json *oob = cell_of(report, "pc-1cpu", "oob");
 	ck_assert_str_eq(json_get_string(oob, "verdict", ""), "CRASH");
 	ck_assert_int_eq((int)json_get_number(oob, "boot_index", 0), 0);
@@ -380,12 +379,8 @@ static bool has_metric(const struct json *cell, const char *name)
 
 START_TEST(test_performance_two_runs)
 {
-	_cleanup_free_ char *matrix = xasprintf("%s/matrices/perf.yaml", TEST_SOURCE_DIR);
 	for (int round = 0; round < 2; round++) {
-		char *run[] = { "run", matrix, NULL };
-		int rc = compatlab(NULL, run);
-		ck_assert_msg(rc == 1, "round %d: compatlab run exited %d; see %s/compatlab-%d.log", round, rc, state, log_seq);
-		struct json *report = report_json(0);
+		struct json *report = run_matrix("perf.yaml", 1);
 		const struct json *good = cell_of(report, "pc-1cpu", "good");
 		const struct json *slow = cell_of(report, "pc-1cpu", "slow");
 		ck_assert_msg(streq(json_get_string(good, "verdict", ""), "PASS"), "round %d: good is %s: %s", round,
@@ -424,11 +419,7 @@ END_TEST
 /* Against a pinned baseline: sensor 0.9.0 with "good" content, then 1.0.0 installed over it. */
 START_TEST(test_performance_against_pinned_baseline)
 {
-	_cleanup_free_ char *matrix = xasprintf("%s/matrices/perf-upgrade.yaml", TEST_SOURCE_DIR);
-	char *run[] = { "run", matrix, NULL };
-	int rc = compatlab(NULL, run);
-	ck_assert_msg(rc == 1, "compatlab run exited %d; see %s/compatlab-%d.log", rc, state, log_seq);
-	struct json *report = report_json(0);
+	struct json *report = run_matrix("perf-upgrade.yaml", 1);
 	const struct json *good = cell_of(report, "pc-1cpu", "good");
 	const struct json *slow = cell_of(report, "pc-1cpu", "slow");
 	ck_assert_msg(streq(json_get_string(good, "verdict", ""), "PASS"), "good is %s: %s",
@@ -466,11 +457,7 @@ END_TEST
 /* UEFI, and UEFI with Secure Boot: the unsigned sensor is refused by the locked-down kernel. */
 START_TEST(test_firmware_profiles)
 {
-	_cleanup_free_ char *matrix = xasprintf("%s/matrices/firmware.yaml", TEST_SOURCE_DIR);
-	char *run[] = { "run", matrix, NULL };
-	int rc = compatlab(NULL, run);
-	ck_assert_msg(rc == 1, "compatlab run exited %d; see %s/compatlab-%d.log", rc, state, log_seq);
-	struct json *report = report_json(0);
+	struct json *report = run_matrix("firmware.yaml", 1);
 	ck_assert_uint_eq(json_get(report, "cells")->n, 3);
 	ck_assert_str_eq(json_get_string(cell_of(report, "q35-uefi", "good"), "verdict", ""), "PASS");
 	const struct json *oob = cell_of(report, "q35-uefi", "oob");
