@@ -527,6 +527,52 @@ static void put_perf_table(struct strbuf *sb, const struct result_cell *c)
 		strbuf_puts(sb, "</tbody></table>\n");
 }
 
+/* The guest at rest: each resource at boot 0 and after the last boot, the change, and the size
+ * of the kernel modules the install added (the sensor's own kernel memory). */
+static void put_resources(struct strbuf *sb, const struct result_cell *c)
+{
+	static const struct {
+		const char *metric, *what, *unit;
+	} resources[] = {
+		{ "guest_mem_used", "memory in use", "MiB" },
+		{ "guest_cpu_busy", "CPU busy at rest", "%" },
+	};
+	bool any = false;
+	for (size_t k = 0; k < ARRAY_LENGTH(resources); k++) {
+		_cleanup_free_ char *before_name = xasprintf("%s.before", resources[k].metric);
+		double before, after;
+		if (!metric_value(c, before_name, &before) || !metric_value(c, resources[k].metric, &after))
+			continue;
+		if (!any)
+			strbuf_puts(sb, "<h2>Resources at rest</h2>\n<table class=\"resources\"><thead><tr><th>resource</th>"
+					"<th>boot 0, before install</th><th>after the last boot</th><th>change</th></tr></thead><tbody>\n");
+		any = true;
+		strbuf_printf(sb, "<tr><td>%s</td><td class=\"n\">%.1f %s</td><td class=\"n\">%.1f %s</td>"
+				  "<td class=\"n\">%+.1f %s</td></tr>\n",
+			      resources[k].what, before, resources[k].unit, after, resources[k].unit, after - before,
+			      resources[k].unit);
+	}
+	double kib;
+	if (metric_value(c, "sensor_modules", &kib)) {
+		const char *method = NULL;
+		for (size_t i = 0; i < c->n_metrics && !method; i++)
+			if (c->metrics[i].attempt == c->attempts && streq(c->metrics[i].name, "sensor_modules"))
+				method = c->metrics[i].method;
+		const char *names = method ? strstr(method, "not at boot 0: ") : NULL;
+		if (!any)
+			strbuf_puts(sb, "<h2>Resources at rest</h2>\n<table class=\"resources\"><tbody>\n");
+		any = true;
+		strbuf_printf(sb, "<tr><td>kernel modules added by the install</td><td class=\"n\" colspan=\"3\">%.0f KiB", kib);
+		if (names) {
+			strbuf_puts(sb, ": ");
+			put(sb, names + strlen("not at boot 0: "), 400);
+		}
+		strbuf_puts(sb, "</td></tr>\n");
+	}
+	if (any)
+		strbuf_puts(sb, "</tbody></table>\n");
+}
+
 /* One SVG chart per workload metric across the matrix: the slowdown of each cell with its 95 %
  * interval, against the threshold. */
 static void put_perf_charts(struct html *h, struct strbuf *sb)
@@ -783,6 +829,7 @@ static int write_cell_page(struct html *h, struct strbuf *sb, size_t i)
 		strbuf_puts(sb, "</pre>\n");
 	}
 	put_perf_table(sb, c);
+	put_resources(sb, c);
 	if (c->n_metrics) {
 		strbuf_puts(sb, "<h2>Metrics</h2>\n<table class=\"metrics\"><thead><tr><th>attempt</th><th>metric</th>"
 				"<th>value</th><th>method</th></tr></thead><tbody>\n");

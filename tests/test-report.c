@@ -90,7 +90,7 @@ static const char *const allowed_tags[] = {
 
 static const char *const allowed_attributes[] = {
 	"class", "id", "href", "src", "alt", "charset", "name", "content", "http-equiv", "lang", "width", "height",
-	"viewBox", "xmlns", "role", "aria-label", "x", "y", "rx", "fill", "font-size", "text-anchor",
+	"viewBox", "xmlns", "role", "aria-label", "x", "y", "rx", "fill", "font-size", "text-anchor", "colspan",
 };
 
 /* Parses the attributes of one tag: every name is ours (or data-*), values are quoted, and
@@ -335,6 +335,41 @@ START_TEST(test_wide_grid_is_split)
 }
 END_TEST
 
+static void add_metric(struct result_cell *c, const char *name, double value, const char *unit, const char *method)
+{
+	c->metrics = xreallocarray(c->metrics, c->n_metrics + 1, sizeof(*c->metrics));
+	c->metrics[c->n_metrics++] = (struct result_metric){ 1, xstrdup(name), xstrdup(unit), xstrdup(method), value };
+}
+
+static enum verdict one_pass(size_t i) { return VERDICT_PASS; }
+
+/* A cell's page shows the guest at rest before and after install, and the sensor's modules. */
+START_TEST(test_resources_on_cell_page)
+{
+	struct result_run *run = synthetic_run(1, 1, 1, 1, 1, one_pass);
+	struct result_cell *c = &run->cells[0];
+	add_metric(c, "guest_mem_used.before", 39.4, "MiB", "guest: at rest, boot 0");
+	add_metric(c, "guest_mem_used", 41.0, "MiB", "guest: at rest, after the last boot");
+	add_metric(c, "guest_cpu_busy.before", 1.0, "%", "guest");
+	add_metric(c, "guest_cpu_busy", 3.5, "%", "guest");
+	add_metric(c, "sensor_modules", 16, "KiB",
+		   "guest: /proc/modules, loaded after the last boot and not at boot 0: compatlab_sensor (16 KiB) <b>");
+	struct report *r = report_new(run, NULL, NULL);
+	_cleanup_free_ char *dir = test_tmpdir();
+	ck_assert_int_eq(report_write_html(r, dir), 0);
+	_cleanup_free_ char *page = xasprintf("%s/cells/%lld.html", dir, (long long)c->id), *text = NULL;
+	ck_assert_int_eq(read_file(page, 8 << 20, &text, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(text, "<h2>Resources at rest</h2>"));
+	ck_assert_ptr_nonnull(strstr(text, "<td>memory in use</td><td class=\"n\">39.4 MiB</td><td class=\"n\">41.0 MiB</td>"
+					   "<td class=\"n\">+1.6 MiB</td>"));
+	ck_assert_ptr_nonnull(strstr(text, "<td class=\"n\">+2.5 %</td>"));
+	ck_assert_ptr_nonnull(strstr(text, "16 KiB: compatlab_sensor (16 KiB) &lt;b&gt;</td>"));
+	report_free(r);
+	result_run_free(run);
+	remove_tree(dir);
+}
+END_TEST
+
 static enum verdict before_v(size_t i) { return i % 3 == 0 ? VERDICT_CRASH : VERDICT_PASS; }
 static enum verdict after_v(size_t i) { return i % 2 == 0 ? VERDICT_HANG : VERDICT_PASS; }
 
@@ -375,6 +410,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_junit_counts);
 	tcase_add_test(tc, test_hostile_markdown);
 	tcase_add_test(tc, test_wide_grid_is_split);
+	tcase_add_test(tc, test_resources_on_cell_page);
 	tcase_add_test(tc, test_baseline_and_groups);
 	suite_add_tcase(s, tc);
 	return s;
