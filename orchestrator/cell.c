@@ -69,8 +69,9 @@ struct attempt {
 	int64_t guest_uptime_ms; /* the guest kernel's uptime when its agent first answered */
 	bool in_baseline;        /* booted into the plan's baseline versions, before the candidates */
 	char *baseline_what;     /* what the workload before install ran on, for the metrics' method */
-	char **modules_before;   /* kernel modules loaded at boot 0, before install; NULL: unknown */
+	char **modules_before;   /* kernel modules loaded at boot 0, before install */
 	size_t n_modules_before;
+	bool modules_known;      /* boot 0 listed its modules */
 	/* workload rates (operations per second) before install and after the last boot */
 	double *before[2], *after[2];
 	size_t n_before, n_after;
@@ -808,9 +809,10 @@ static bool module_known(const struct attempt *a, const char *name)
 }
 
 /* The guest at rest (the agent's "resources"): memory in use and, in performance plans, the busy
- * share of CPU over a second, at boot 0 and after the last boot; after install also the kernel modules that were
- * not loaded at boot 0 and their size: a kernel sensor's own memory. Numbers from the guest
- * are range-checked and names bounded; a guest that does not answer only loses these metrics. */
+ * share of CPU over a second, at boot 0 and after the last boot; after install also the kernel
+ * modules that were not loaded at boot 0 and their size: a kernel sensor's own memory. Numbers
+ * from the guest are range-checked and names bounded; a guest that does not answer only loses
+ * these metrics. */
 static void measure_resources(struct attempt *a, bool after_install)
 {
 	struct json *ans = NULL;
@@ -856,15 +858,15 @@ static void measure_resources(struct attempt *a, bool after_install)
 		if (!after_install) {
 			a->modules_before = xreallocarray(a->modules_before, a->n_modules_before + 1, sizeof(char *));
 			a->modules_before[a->n_modules_before++] = xstrdup(name);
-		} else if (a->modules_before && !module_known(a, name)) {
+		} else if (a->modules_known && !module_known(a, name)) {
 			kib += size / 1024;
 			if (added++ < 8)
 				strbuf_printf(&names, "%s%s (%.0f KiB)", added > 1 ? ", " : "", name, size / 1024);
 		}
 	}
-	if (!after_install && !a->modules_before)
-		a->modules_before = xcalloc(1, sizeof(char *)); /* known: none loaded */
-	if (after_install && a->modules_before) {
+	if (!after_install) {
+		a->modules_known = true;
+	} else if (a->modules_known) {
 		_cleanup_free_ char *method = xasprintf("guest: /proc/modules, loaded after the last boot and not at boot 0: %s%s",
 							added ? names.buf : "none", added > 8 ? ", ..." : "");
 		store_metric_add(a->env->store, a->cell_id, a->number, "sensor_modules", kib, "KiB", method);
@@ -990,13 +992,11 @@ static int install_baseline(struct attempt *a)
 		r = -EIO;
 	} else if (r == 0) {
 		enum boot_outcome o = run_boot(a, 0, &failed);
-		if (!failed && o != BOOT_OK) {
+		if (!failed && o != BOOT_OK)
 			conclude(a, VERDICT_INFRA_ERROR, 0, xasprintf("boot 0 %s", boot_outcome_name(o)),
 				 a->evidence ? xstrdup(a->evidence) : NULL);
+		if (failed || o != BOOT_OK)
 			r = -EIO;
-		} else if (failed) {
-			r = -EIO;
-		}
 	}
 	a->in_baseline = false;
 	if (r < 0 && a->verdict != VERDICT_NONE) {

@@ -212,30 +212,23 @@ static enum gate_outcome check_ring(const struct gate_ring *ring, const struct v
 		}
 	}
 	if (ring->max_boot_regression >= 0 && out == GATE_PASS) {
-		double *before = xcalloc(v->n + 1, sizeof(double)), *after = NULL, *baseline = NULL;
-		size_t nb = 0, na = 0, nbl = 0;
+		/* boot times by kind: the clean boot 0, the boot into the plan's baseline versions, and
+		 * the boots after install; the baseline, when the plan had one, is what "before" means */
+		enum { CLEAN, BASELINE, AFTER, KINDS };
+		double *times[KINDS] = { NULL };
+		size_t count[KINDS] = { 0 };
 		for (size_t i = 0; i < v->n; i++)
 			for (size_t b = 0; b < v->cells[i]->n_boots; b++) {
 				const struct result_boot *bt = &v->cells[i]->boots[b];
 				if (bt->ready_ms < 0 || !streq(bt->outcome, "ok"))
 					continue;
-				if (result_boot_is_baseline(bt)) {
-					baseline = xreallocarray(baseline, nbl + 1, sizeof(double));
-					baseline[nbl++] = (double)bt->ready_ms;
-				} else if (bt->boot == 0) {
-					before = xreallocarray(before, nb + 1, sizeof(double));
-					before[nb++] = (double)bt->ready_ms;
-				} else {
-					after = xreallocarray(after, na + 1, sizeof(double));
-					after[na++] = (double)bt->ready_ms;
-				}
+				int k = result_boot_is_baseline(bt) ? BASELINE : bt->boot == 0 ? CLEAN : AFTER;
+				times[k] = xreallocarray(times[k], count[k] + 1, sizeof(double));
+				times[k][count[k]++] = (double)bt->ready_ms;
 			}
-		if (nbl) { /* the plan's baseline versions, when it had them, are what "before" means */
-			free(before);
-			before = baseline;
-			nb = nbl;
-			baseline = NULL;
-		}
+		int ref = count[BASELINE] ? BASELINE : CLEAN;
+		double *before = times[ref], *after = times[AFTER];
+		size_t nb = count[ref], na = count[AFTER];
 		if (!nb || !na) {
 			add_reason(res, "%s: no boot times to compare (boot 0: %zu, after install: %zu)", ring->name, nb, na);
 			out = GATE_UNDECIDABLE;
@@ -248,9 +241,8 @@ static enum gate_outcome check_ring(const struct gate_ring *ring, const struct v
 				out = GATE_BLOCKED;
 			}
 		}
-		free(before);
-		free(after);
-		free(baseline);
+		for (int k = 0; k < KINDS; k++)
+			free(times[k]);
 	}
 	return out;
 }

@@ -472,6 +472,15 @@ static size_t metric_values(const struct result_cell *c, const char *name, doubl
 	return n;
 }
 
+/* The method of metric `name` of a cell (its last attempt's first value), or NULL. */
+static const char *metric_method(const struct result_cell *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_metrics; i++)
+		if (c->metrics[i].attempt == c->attempts && streq(c->metrics[i].name, name))
+			return c->metrics[i].method;
+	return NULL;
+}
+
 static bool metric_value(const struct result_cell *c, const char *name, double *v)
 {
 	double *vals;
@@ -503,10 +512,7 @@ static void put_perf_table(struct strbuf *sb, const struct result_cell *c)
 		metric_value(c, "perf_threshold", &threshold);
 		if (!any) {
 			/* what "before" was: the method of the first value says (no sensor, or pinned versions) */
-			const char *method = NULL;
-			for (size_t i = 0; i < c->n_metrics && !method; i++)
-				if (c->metrics[i].attempt == c->attempts && streq(c->metrics[i].name, before_name))
-					method = c->metrics[i].method;
+			const char *method = metric_method(c, before_name);
 			const char *what = method ? strstr(method, BOOT_BASELINE_PREFIX) : NULL;
 			strbuf_puts(sb, "<h2>Performance</h2>\n<p class=\"meta\">Baseline: ");
 			put(sb, what ? what + strlen(BOOT_BASELINE_PREFIX) : "before install, in the same VM", 300);
@@ -537,6 +543,8 @@ static void put_resources(struct strbuf *sb, const struct result_cell *c)
 		{ "guest_mem_used", "memory in use", "MiB" },
 		{ "guest_cpu_busy", "CPU busy at rest", "%" },
 	};
+	static const char heading[] = "<h2>Resources at rest</h2>\n<table class=\"resources\"><thead><tr><th>resource</th>"
+				      "<th>boot 0, before install</th><th>after the last boot</th><th>change</th></tr></thead><tbody>\n";
 	bool any = false;
 	for (size_t k = 0; k < ARRAY_LENGTH(resources); k++) {
 		_cleanup_free_ char *before_name = xasprintf("%s.before", resources[k].metric);
@@ -544,8 +552,7 @@ static void put_resources(struct strbuf *sb, const struct result_cell *c)
 		if (!metric_value(c, before_name, &before) || !metric_value(c, resources[k].metric, &after))
 			continue;
 		if (!any)
-			strbuf_puts(sb, "<h2>Resources at rest</h2>\n<table class=\"resources\"><thead><tr><th>resource</th>"
-					"<th>boot 0, before install</th><th>after the last boot</th><th>change</th></tr></thead><tbody>\n");
+			strbuf_puts(sb, heading);
 		any = true;
 		strbuf_printf(sb, "<tr><td>%s</td><td class=\"n\">%.1f %s</td><td class=\"n\">%.1f %s</td>"
 				  "<td class=\"n\">%+.1f %s</td></tr>\n",
@@ -554,18 +561,16 @@ static void put_resources(struct strbuf *sb, const struct result_cell *c)
 	}
 	double kib;
 	if (metric_value(c, "sensor_modules", &kib)) {
-		const char *method = NULL;
-		for (size_t i = 0; i < c->n_metrics && !method; i++)
-			if (c->metrics[i].attempt == c->attempts && streq(c->metrics[i].name, "sensor_modules"))
-				method = c->metrics[i].method;
-		const char *names = method ? strstr(method, "not at boot 0: ") : NULL;
+		static const char names_after[] = "not at boot 0: ";
+		const char *method = metric_method(c, "sensor_modules");
+		const char *names = method ? strstr(method, names_after) : NULL;
 		if (!any)
-			strbuf_puts(sb, "<h2>Resources at rest</h2>\n<table class=\"resources\"><tbody>\n");
+			strbuf_puts(sb, heading);
 		any = true;
 		strbuf_printf(sb, "<tr><td>kernel modules added by the install</td><td class=\"n\" colspan=\"3\">%.0f KiB", kib);
 		if (names) {
 			strbuf_puts(sb, ": ");
-			put(sb, names + strlen("not at boot 0: "), 400);
+			put(sb, names + strlen(names_after), 400);
 		}
 		strbuf_puts(sb, "</td></tr>\n");
 	}

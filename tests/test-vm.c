@@ -368,13 +368,21 @@ START_TEST(test_crash_forensics)
 }
 END_TEST
 
-static bool has_metric(const struct json *cell, const char *name)
+/* The first metric called `name` of a cell of the JSON report, or NULL. */
+static const struct json *metric_of(const struct json *cell, const char *name)
 {
 	const struct json *m = json_get(cell, "metrics");
 	for (size_t i = 0; m && i < m->n; i++)
 		if (streq(json_get_string(m->items[i], "name", ""), name))
-			return true;
-	return false;
+			return m->items[i];
+	return NULL;
+}
+
+/* The cell recorded every one of the metrics. */
+static void assert_metrics(const struct json *cell, const char *label, const char *const names[], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(metric_of(cell, names[i]), "%s lacks metric %s", label, names[i]);
 }
 
 START_TEST(test_performance_two_runs)
@@ -392,18 +400,13 @@ START_TEST(test_performance_two_runs)
 						       "proc_rate.slowdown", "file_rate.slowdown", "file_rate.slowdown.low",
 						       "boot_to_agent", "guest_boot", "install_sensor", "guest_mem_used.before",
 						       "guest_mem_used", "guest_cpu_busy.before", "guest_cpu_busy", "sensor_modules" };
-		for (size_t i = 0; i < ARRAY_LENGTH(metrics); i++) {
-			ck_assert_msg(has_metric(good, metrics[i]), "good lacks metric %s", metrics[i]);
-			ck_assert_msg(has_metric(slow, metrics[i]), "slow lacks metric %s", metrics[i]);
-		}
+		assert_metrics(good, "good", metrics, ARRAY_LENGTH(metrics));
+		assert_metrics(slow, "slow", metrics, ARRAY_LENGTH(metrics));
 		/* the sensor's own memory: its module, loaded after install and not at boot 0 */
-		const struct json *m = json_get(good, "metrics");
-		bool sized = false;
-		for (size_t i = 0; m && i < m->n; i++)
-			if (streq(json_get_string(m->items[i], "name", ""), "sensor_modules"))
-				sized = json_get_number(m->items[i], "value", 0) > 4 &&
-					strstr(json_get_string(m->items[i], "method", ""), "compatlab_sensor (");
-		ck_assert_msg(sized, "round %d: no size for the sensor's module", round);
+		const struct json *sized = metric_of(good, "sensor_modules");
+		ck_assert_msg(json_get_number(sized, "value", 0) > 4 &&
+				      strstr(json_get_string(sized, "method", ""), "compatlab_sensor ("),
+			      "round %d: no size for the sensor's module", round);
 		json_free(report);
 	}
 	/* the report shows each metric with its baseline, change and confidence, and a chart */
@@ -431,16 +434,10 @@ START_TEST(test_performance_against_pinned_baseline)
 	 * workload before install ran under it */
 	static const char *const metrics[] = { "install_sensor.baseline", "install_content.baseline",
 					       "boot_to_agent.baseline", "proc_rate.before", "file_rate.slowdown" };
-	for (size_t i = 0; i < ARRAY_LENGTH(metrics); i++) {
-		ck_assert_msg(has_metric(good, metrics[i]), "good lacks metric %s", metrics[i]);
-		ck_assert_msg(has_metric(slow, metrics[i]), "slow lacks metric %s", metrics[i]);
-	}
-	const struct json *m = json_get(slow, "metrics");
-	bool described = false;
-	for (size_t i = 0; m && i < m->n; i++)
-		if (streq(json_get_string(m->items[i], "name", ""), "file_rate.before"))
-			described |= strstr(json_get_string(m->items[i], "method", ""), "baseline: demo-sensor 0.9.0") != NULL;
-	ck_assert_msg(described, "the workload before install does not name the baseline");
+	assert_metrics(good, "good", metrics, ARRAY_LENGTH(metrics));
+	assert_metrics(slow, "slow", metrics, ARRAY_LENGTH(metrics));
+	ck_assert_msg(strstr(json_get_string(metric_of(slow, "file_rate.before"), "method", ""), "baseline: demo-sensor 0.9.0"),
+		      "the workload before install does not name the baseline");
 	/* boots: 0 clean, 0 into the baseline, then the two after install */
 	const struct json *boots = json_get(good, "boots");
 	ck_assert_uint_eq(boots->n, 4);
