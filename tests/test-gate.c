@@ -119,7 +119,7 @@ START_TEST(test_coverage_and_regression)
 		struct result_cell *c = &run->cells[i];
 		c->boots = xreallocarray(c->boots, c->n_boots + 1, sizeof(*c->boots));
 		c->boots[c->n_boots++] = (struct result_boot){ 1, 0, c->started_ms + 5000, 10500, xstrdup("ok"),
-							       xstrdup("baseline: s 0.9 with content c 1, after a boot into them") };
+							       xstrdup(BOOT_BASELINE_PREFIX "s 0.9 with content c 1, after a boot into them") };
 	}
 	n = gate_evaluate(p, run, NULL, NULL, 2, &res);
 	ck_assert_msg(res[0].outcome == GATE_PASS && res[0].reached == 3, "outcome %d, ring %zu: %s", res[0].outcome,
