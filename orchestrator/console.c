@@ -41,6 +41,14 @@ static const struct pattern {
 	{ CONTAINS, "panic hyper-v: arg1=", "bugcheck" },    /* libvirt's domain log, from hv-crash */
 };
 
+/* Reports the kernel makes without stopping (by default): when one of them is followed by a
+ * report that does stop the machine, the later one is the crash. A guest whose soft lockup is
+ * also seen by RCU's stall detector first crashed of the soft lockup. */
+static bool provisional(const char *kind)
+{
+	return streq(kind, "rcu-stall") || streq(kind, "hung-task");
+}
+
 /* Lines that look alarming but are not crashes. */
 static const char *const noise[] = {
 	"ACPI Error", "ACPI BIOS Error", "ACPI Warning", "[Firmware Bug]", "[Firmware Warn]", "Disabling lock debugging due to kernel taint",
@@ -183,10 +191,18 @@ void console_classify(const char *text, size_t len, struct console_crash *c)
 		if (eol > line && eol[-1] == '\r')
 			eol--;
 		const char *p = strip_stamp(line, eol);
-		if (!c->title[0] && !is_noise(p, eol)) {
+		if ((!c->title[0] || provisional(c->kind)) && !is_noise(p, eol)) {
 			for (size_t i = 0; i < ARRAY_LENGTH(patterns); i++) {
 				const struct pattern *pt = &patterns[i];
 				if (pt->how == PREFIX ? starts(p, eol, pt->text) : find_in(p, eol, pt->text) != NULL) {
+					/* a provisional report gives way only to a crash of another kind; the
+					 * panic line that follows it gives the reason, not a new title */
+					if (c->title[0] && (provisional(pt->kind) || streq(pt->kind, "panic")))
+						break;
+					if (c->title[0]) {
+						c->function[0] = c->module[0] = c->reason[0] = '\0';
+						after_title = 0;
+					}
 					copy_field(c->title, sizeof(c->title), p, (size_t)(eol - p));
 					snprintf(c->kind, sizeof(c->kind), "%s", pt->kind);
 					c->crashed = true;
