@@ -1,4 +1,4 @@
-/* cmd-triage.c: "triage console FILE" classifies a saved console log and "triage dump FILE"
+/* cmd-triage.c: "triage console FILE" lists the kernel reports in a saved console log and "triage dump FILE"
  * parses a Windows crash dump; each prints one JSON object, for people and tools anywhere. */
 #include "cmd.h"
 #include "console.h"
@@ -6,10 +6,15 @@
 #include "json.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
-#define TRIAGE_CONSOLE_MAX (64u << 20)
+/* reports listed by "triage console"; more are counted ("reports_total") */
+#define TRIAGE_REPORTS_MAX 1000
+/* exit code of "triage console" when the kernel reported something and went on */
+#define TRIAGE_EXIT_REPORTED 4
 
 static void kv(struct strbuf *sb, const char *key, const char *value)
 {
@@ -20,45 +25,71 @@ static void kv(struct strbuf *sb, const char *key, const char *value)
 		strbuf_puts(sb, "null");
 }
 
+/* The console is read in pieces: memory stays bounded whatever its size. */
 static int triage_console(const char *path)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	int r = read_file_tail(path, TRIAGE_CONSOLE_MAX, &text, &len);
-	if (r < 0)
-		return cmd_error(EXIT_USAGE, "%s: %s", path, strerror(-r));
-	struct console_crash c;
-	console_classify(text, len, &c);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cmd_error(EXIT_USAGE, "%s: %s", path, strerror(errno));
+	struct console_scan *scan = console_scan_new(TRIAGE_REPORTS_MAX);
+	_cleanup_free_ char *buf = xmalloc(1 << 20);
+	for (;;) {
+		ssize_t n = read(fd, buf, 1 << 20);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			console_scan_free(scan);
+			return cmd_error(EXIT_USAGE, "%s: %s", path, strerror(e));
+		}
+		if (n == 0)
+			break;
+		console_scan_feed(scan, buf, (size_t)n);
+	}
+	const struct console_report *reports;
+	size_t total, n = console_scan_end(scan, &reports, &total);
+	const struct console_report *c = console_scan_principal(scan);
 	struct strbuf sb;
 	strbuf_init(&sb);
-	strbuf_printf(&sb, "{\"crashed\":%s", c.crashed ? "true" : "false");
-	kv(&sb, "kind", c.kind);
-	kv(&sb, "title", c.title);
-	kv(&sb, "module", c.module);
-	kv(&sb, "function", c.function);
-	kv(&sb, "reason", c.reason);
-	if (c.crashed) {
-		_cleanup_free_ char *sig = crash_signature(c.title, c.function, c.module);
-		kv(&sb, "signature", sig);
-	} else {
-		kv(&sb, "signature", NULL);
-	}
-	if (c.bugcheck) {
-		strbuf_printf(&sb, ",\"bugcheck\":\"0x%08X\",\"parameters\":[", c.bugcheck);
+	strbuf_printf(&sb, "{\"crashed\":%s", c && c->fatal ? "true" : "false");
+	kv(&sb, "kind", c ? c->kind : NULL);
+	kv(&sb, "title", c ? c->title : NULL);
+	kv(&sb, "module", c ? c->module : NULL);
+	kv(&sb, "function", c ? c->function : NULL);
+	kv(&sb, "reason", c ? c->reason : NULL);
+	kv(&sb, "signature", c ? c->signature : NULL);
+	if (c && c->bugcheck) {
+		strbuf_printf(&sb, ",\"bugcheck\":\"0x%08X\",\"parameters\":[", c->bugcheck);
 		for (int i = 0; i < 4; i++)
-			strbuf_printf(&sb, "%s\"0x%016llX\"", i ? "," : "", (unsigned long long)c.bugcheck_args[i]);
+			strbuf_printf(&sb, "%s\"0x%016llX\"", i ? "," : "", (unsigned long long)c->bugcheck_args[i]);
 		strbuf_puts(&sb, "]");
 	}
-	if (c.crashed) {
-		size_t line = 1;
-		for (size_t i = 0; i < c.offset; i++)
-			line += text[i] == '\n';
-		strbuf_printf(&sb, ",\"line\":%zu", line);
+	if (c)
+		strbuf_printf(&sb, ",\"line\":%zu", c->line);
+	strbuf_puts(&sb, ",\"reports\":[");
+	for (size_t i = 0; i < n; i++) {
+		const struct console_report *r = &reports[i];
+		strbuf_puts(&sb, i ? ",{\"kind\":" : "{\"kind\":");
+		strbuf_put_json_string(&sb, r->kind);
+		kv(&sb, "title", r->title);
+		kv(&sb, "function", r->function);
+		kv(&sb, "module", r->module);
+		strbuf_printf(&sb, ",\"fatal\":%s", r->fatal ? "true" : "false");
+		if (r->reason[0])
+			kv(&sb, "reason", r->reason);
+		strbuf_printf(&sb, ",\"line\":%zu", r->line);
+		kv(&sb, "signature", r->signature);
+		strbuf_puts(&sb, "}");
 	}
+	strbuf_puts(&sb, "]");
+	if (total > n)
+		strbuf_printf(&sb, ",\"reports_total\":%zu", total);
 	strbuf_puts(&sb, "}\n");
 	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_release(&sb);
-	return c.crashed ? EXIT_FAILURES : EXIT_PASS;
+	int rc = !c ? EXIT_PASS : c->fatal ? EXIT_FAILURES : TRIAGE_EXIT_REPORTED;
+	console_scan_free(scan);
+	return rc;
 }
 
 static int triage_dump(const char *path)
@@ -88,5 +119,5 @@ static int cmd_triage(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_triage_entry = {
 	"triage", "console FILE | dump FILE",
-	"classify a saved console log or parse a Windows crash dump (JSON; console exits 1 on a crash)", cmd_triage,
+	"list a console log's kernel reports or parse a Windows crash dump (JSON; console: exit 1 crashed, 4 reported)", cmd_triage,
 };
