@@ -174,7 +174,8 @@ static bool die_header(const char *p, const char *end, struct console_line *l)
 		l->kind = "trap";
 		return true;
 	}
-	if (console_find(q, end, " ilc:") && console_find(q, end, "[#")) { /* s390 program checks */
+	const char *hash = console_find(q, end, "[#");
+	if (hash && console_find(q, end, " ilc:")) { /* s390 program checks */
 		l->kind = oops && is_hexdigit(*q) ? "oops" : "trap";
 		if (oops && is_hexdigit(*q))
 			l->title = p;
@@ -190,7 +191,7 @@ static bool die_header(const char *p, const char *end, struct console_line *l)
 	}
 	bool coded = end - q >= 6 && is_hexdigit(q[0]) && is_hexdigit(q[1]) && is_hexdigit(q[2]) && is_hexdigit(q[3]) &&
 		     q[4] == ' ' && q[5] == '[';
-	if (oops && (coded || console_find(q, end, ", sig: ") || console_find(q, end, "[#"))) { /* x86, powerpc */
+	if (oops && (coded || hash || console_find(q, end, ", sig: "))) { /* x86, powerpc */
 		l->title = p;
 		if (q > p + 6) /* "Oops: Oops: 0000" */
 			l->title = q - 6;
@@ -308,8 +309,21 @@ void console_line_classify(const char *p, const char *end, struct console_line *
 	}
 	l->title = p;
 	l->title_end = end;
+	/* phrases inside a line are looked for only in lines that hold their rarest word: a console
+	 * of ordinary lines costs four searches a line, not one per phrase */
+	static const char *const gates[] = { "detected", "BUG: soft", "oom-killer", "hyper-v" };
+	bool gated[ARRAY_LENGTH(gates)];
+	for (size_t i = 0; i < ARRAY_LENGTH(gates); i++)
+		gated[i] = console_find(p, end, gates[i]) != NULL;
 	for (size_t i = 0; i < ARRAY_LENGTH(titles); i++) {
 		const struct title *t = &titles[i];
+		if (t->how == CONTAINS) {
+			bool open = false;
+			for (size_t g = 0; g < ARRAY_LENGTH(gates); g++)
+				open |= gated[g] && strstr(t->text, gates[g]);
+			if (!open)
+				continue;
+		}
 		if (t->how == PREFIX ? (t->text[0] == c && console_starts(p, end, t->text)) : console_find(p, end, t->text) != NULL) {
 			l->type = CONSOLE_LINE_TITLE;
 			l->kind = t->kind;
@@ -337,7 +351,7 @@ void console_line_classify(const char *p, const char *end, struct console_line *
 		}
 	}
 	for (size_t i = 0; i < ARRAY_LENGTH(epilogue); i++) {
-		if (console_starts(p, end, epilogue[i])) {
+		if (epilogue[i][0] == c && console_starts(p, end, epilogue[i])) {
 			l->type = CONSOLE_LINE_EPILOGUE;
 			return;
 		}
