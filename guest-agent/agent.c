@@ -9,7 +9,9 @@
  *   health               runs the health command of every installed package
  *   resources [MS]       memory in use, busy share of CPU over MS (0: none), loaded modules and sizes
  *   workload [REPS OPS]  the operations a sensor hooks, timed: process creation (fork + exec of
- *                        /bin/true) and file create/write/read/delete, OPS of each, REPS times
+ *                        /bin/true) and file create/write/read/delete, OPS of each, REPS times;
+ *                        each slice of them (at least 30 ms) followed by as long a calibration
+ *                        that no sensor hooks, so that the host's speed then can be divided out
  *   reboot               syncs and reboots at once
  *
  * A package directory holds its payload and ".compatlab-package", written by the orchestrator:
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -368,7 +371,7 @@ static double since_s(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Process creation: fork and exec /bin/true, wait. Returns operations per second, or -1. */
+/* Process creation: fork and exec /bin/true, wait; ops times. Seconds taken, or -1. */
 static double workload_proc(int ops)
 {
 	struct timespec t0;
@@ -387,10 +390,11 @@ static double workload_proc(int ops)
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			return -1;
 	}
-	return ops / since_s(&t0);
+	return since_s(&t0);
 }
 
-/* File operations: create and write 4 KiB, reopen and read it, delete it. Per second, or -1. */
+/* File operations: create and write 4 KiB, reopen and read it, delete it; ops times. Seconds
+ * taken, or -1. */
 static double workload_file(int ops)
 {
 	static char block[4096];
@@ -411,17 +415,99 @@ static double workload_file(int ops)
 		if (unlink(path) < 0)
 			return -1;
 	}
-	return ops / since_s(&t0);
+	return since_s(&t0);
+}
+
+/* The control: work no sensor hooks, shaped like the workload's own cost under emulation
+ * (arithmetic over a 16 KiB buffer, a getppid call, and page faults on a fresh anonymous
+ * mapping), run for `seconds` right after a workload slice. Returns units per second: the speed
+ * the host gave this guest at that moment. */
+static double calibrate(double seconds)
+{
+	static uint32_t buf[4096];
+	static uint32_t acc = 1;
+	const size_t page = 4096, pages = 8;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	unsigned long units = 0;
+	double elapsed;
+	do {
+		for (size_t i = 0; i < sizeof(buf) / sizeof(buf[0]); i++)
+			buf[i] = acc = acc * 1664525u + 1013904223u + buf[i];
+		(void)getppid();
+		char *m = mmap(NULL, page * pages, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m != MAP_FAILED) {
+			for (size_t i = 0; i < pages; i++)
+				m[i * page] = (char)acc;
+			munmap(m, page * pages);
+		}
+		units++;
+		elapsed = since_s(&t0);
+	} while (elapsed < seconds);
+	return (double)units / elapsed;
+}
+
+/* A repetition of one kind is WORKLOAD_SLICES slices, each of at least its share of the
+ * operations and at least WORKLOAD_SLICE_S long (long against the host scheduler's time slice, so
+ * that a busy host's share of CPU averages out within a slice), each followed by as long a
+ * calibration. */
+#define WORKLOAD_SLICES 6
+#define WORKLOAD_SLICE_S 0.03
+#define WORKLOAD_SLICE_OPS_MAX 100000
+
+struct workload_result {
+	int ops;
+	double rate;       /* operations per second over the workload's slices */
+	double calib_rate; /* calibration units per second over the slices next to them */
+	double drift;      /* |calibration rate of the second half of the slices / first half - 1| */
+};
+
+/* One workload kind, interleaved with its control: slice, calibration for as long, slice, ... */
+static bool workload_paired(double (*work)(int), int ops, struct workload_result *r)
+{
+	double work_s = 0, calib_s = 0, units = 0, half_units[2] = { 0, 0 }, half_s[2] = { 0, 0 };
+	r->ops = 0;
+	for (int s = 0; s < WORKLOAD_SLICES; s++) {
+		int n = ops / WORKLOAD_SLICES + (s < ops % WORKLOAD_SLICES), done = 0;
+		double t = 0;
+		if (n < 1)
+			n = 1;
+		/* at least n operations and at least the slice's length */
+		while (done < n || (t < WORKLOAD_SLICE_S && done < WORKLOAD_SLICE_OPS_MAX)) {
+			int chunk = done < n ? n - done : (n < 8 ? n : 8);
+			double dt = work(chunk);
+			if (dt <= 0)
+				return false;
+			t += dt;
+			done += chunk;
+		}
+		double c = calibrate(t);
+		r->ops += done;
+		work_s += t;
+		calib_s += t;
+		units += c * t;
+		half_units[s >= WORKLOAD_SLICES / 2] += c * t;
+		half_s[s >= WORKLOAD_SLICES / 2] += t;
+	}
+	r->rate = r->ops / work_s;
+	r->calib_rate = units / calib_s;
+	double first = half_units[0] / half_s[0], second = half_units[1] / half_s[1];
+	r->drift = second > first ? second / first - 1 : first / second - 1;
+	return true;
 }
 
 static int cmd_workload(int reps, int ops)
 {
-	printf("{\"ops\":%d,\"reps\":[", ops);
+	calibrate(0.02); /* its code and buffer warm before the first measurement */
+	printf("{\"ops\":%d,\"slices\":%d,\"reps\":[", ops, WORKLOAD_SLICES);
 	bool ok = true;
 	for (int r = 0; r < reps; r++) {
-		double proc = workload_proc(ops), file = workload_file(ops);
-		ok = ok && proc > 0 && file > 0;
-		printf("%s{\"proc_per_s\":%.2f,\"file_per_s\":%.2f}", r ? "," : "", proc, file);
+		struct workload_result proc = { 0 }, file = { 0 };
+		ok = ok && workload_paired(workload_proc, ops, &proc) && workload_paired(workload_file, ops, &file);
+		printf("%s{\"proc_per_s\":%.3f,\"proc_calib_per_s\":%.3f,\"proc_ops\":%d,\"file_per_s\":%.3f,"
+		       "\"file_calib_per_s\":%.3f,\"file_ops\":%d,\"calib_drift\":%.4f}",
+		       r ? "," : "", proc.rate, proc.calib_rate, proc.ops, file.rate, file.calib_rate, file.ops,
+		       ok ? (proc.drift > file.drift ? proc.drift : file.drift) : -1);
 	}
 	printf("],\"ok\":%s}\n", ok ? "true" : "false");
 	rmdir(WORKLOAD_DIR);

@@ -18,7 +18,7 @@
  * Anything the lab itself gets wrong (libvirt, SSH, the image before install) is INFRA_ERROR
  * and is retried as the plan allows; it is never a product verdict.
  */
-#include "cell.h"
+#include "cell-internal.h"
 #include "artifacts.h"
 #include "console.h"
 #include "json.h"
@@ -33,10 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_BOOTS 101
-#define AGENT_PACKAGES "/var/lib/compatlab-agent/packages"
 #define CONNECT_ATTEMPT_MS 1500
-#define AGENT_CALL_MS 30000
 #define HEARTBEAT_MS 5000
 #define REBOOT_GRACE_MS 1000
 #define INFO_CALL_MS 10000
@@ -44,46 +41,7 @@
 #define EXCERPT_LINES 60
 #define EXCERPT_BYTES (16u * 1024)
 
-struct attempt {
-	struct cell_env *env;
-	const struct cell *cell;
-	int64_t cell_id;
-	unsigned number;
-	const struct image *img;
-	const struct hardware_profile *hw;
-	const struct package *sensor, *content;
-	char *key, *dir, *overlay, *console, *domain_name;
-	struct lab_domain *dom;
-	struct transport_session *session;
-	struct transport_target target;
-	int port;
-	char boot_id[64];
-	/* shared with the event hook, which runs on the lab's event thread */
-	pthread_mutex_t lock;
-	unsigned boot;          /* the boot in progress */
-	bool crashed;           /* the hook recorded a crash of this boot */
-	bool reboot_requested;  /* REBOOT events are ours until the reset has happened */
-	off_t console_offset;   /* where this boot's console output starts */
-	enum boot_outcome outcomes[MAX_BOOTS];
-	size_t n_outcomes;
-	int64_t guest_uptime_ms; /* the guest kernel's uptime when its agent first answered */
-	bool in_baseline;        /* booted into the plan's baseline versions, before the candidates */
-	char *baseline_what;     /* what the workload before install ran on, for the metrics' method */
-	char **modules_before;   /* kernel modules loaded at boot 0, before install */
-	size_t n_modules_before;
-	bool modules_known;      /* boot 0 listed its modules */
-	/* workload rates (operations per second) before install and after the last boot */
-	double *before[2], *after[2];
-	size_t n_before, n_after;
-	/* outcome of the attempt */
-	enum verdict verdict;
-	unsigned boot_index;
-	char *reason;
-	char *evidence;
-	bool interrupted;
-};
-
-static bool stopping(struct attempt *a)
+bool cell_stopping(struct attempt *a)
 {
 	if (*a->env->stop)
 		a->interrupted = true;
@@ -91,7 +49,7 @@ static bool stopping(struct attempt *a)
 }
 
 /* Sets the attempt's verdict once; later calls are ignored. */
-static void conclude(struct attempt *a, enum verdict v, unsigned boot, char *reason, char *evidence)
+void cell_conclude(struct attempt *a, enum verdict v, unsigned boot, char *reason, char *evidence)
 {
 	if (a->verdict != VERDICT_NONE) {
 		free(reason);
@@ -104,7 +62,6 @@ static void conclude(struct attempt *a, enum verdict v, unsigned boot, char *rea
 	a->evidence = evidence;
 }
 
-#define infra(a, ...) conclude((a), VERDICT_INFRA_ERROR, 0, xasprintf(__VA_ARGS__), NULL)
 
 char *cell_dir_name(const char *key)
 {
@@ -364,17 +321,17 @@ static enum wait_result handle_event(struct attempt *a, unsigned boot, const str
 static enum wait_result watch(struct attempt *a, unsigned boot, int64_t deadline)
 {
 	struct lab_event ev;
-	while (!stopping(a) && a->env->lab->ops->domain_wait_event(a->dom, deadline, &ev) == 0) {
+	while (!cell_stopping(a) && a->env->lab->ops->domain_wait_event(a->dom, deadline, &ev) == 0) {
 		enum wait_result w = handle_event(a, boot, &ev);
 		if (w != WAIT_READY)
 			return w;
 	}
-	return stopping(a) ? WAIT_FAILED : WAIT_READY;
+	return cell_stopping(a) ? WAIT_FAILED : WAIT_READY;
 }
 
 /* Runs the agent with args; parses its JSON answer into *out. Returns the exit status (>= 0)
  * or a negative errno when the transport failed. */
-static int agent_call(struct attempt *a, const char *args, int64_t timeout_ms, struct json **out, char **why)
+int cell_agent_call(struct attempt *a, const char *args, int64_t timeout_ms, struct json **out, char **why)
 {
 	struct transport_result res;
 	_cleanup_free_ char *cmd = xasprintf("%s --timeout %lld %s", a->img->agent_command,
@@ -408,7 +365,7 @@ static enum wait_result wait_agent(struct attempt *a, unsigned boot, int64_t *re
 	int64_t start = now_mono_ms(), deadline = start + plan->agent_deadline_ms;
 	_cleanup_free_ char *last_why = NULL;
 
-	while (!stopping(a)) {
+	while (!cell_stopping(a)) {
 		enum wait_result w = watch(a, boot, now_mono_ms() + 250);
 		if (w != WAIT_READY)
 			return w;
@@ -437,7 +394,7 @@ static enum wait_result wait_agent(struct attempt *a, unsigned boot, int64_t *re
 		if (crashed) /* the hook could not interrupt a session it did not know yet */
 			continue;
 		struct json *info = NULL;
-		r = agent_call(a, "info", INFO_CALL_MS, &info, &why);
+		r = cell_agent_call(a, "info", INFO_CALL_MS, &info, &why);
 		const char *boot_id = json_get_string(info, "boot_id", "");
 		if (r == 0 && *boot_id && !streq(boot_id, a->boot_id)) {
 			snprintf(a->boot_id, sizeof(a->boot_id), "%s", boot_id);
@@ -459,7 +416,7 @@ static enum wait_result wait_agent(struct attempt *a, unsigned boot, int64_t *re
 			return WAIT_FAILED;
 		}
 	}
-	if (stopping(a))
+	if (cell_stopping(a))
 		return WAIT_FAILED;
 	log_debug("%s: boot %u: no agent: %s", a->key, boot, last_why ? last_why : "?");
 	return WAIT_HUNG;
@@ -505,7 +462,7 @@ static enum wait_result settle(struct attempt *a, unsigned boot)
 			return w;
 		struct json *ans = NULL;
 		char *why = NULL;
-		int r = agent_call(a, "version", HEARTBEAT_MS, &ans, &why);
+		int r = cell_agent_call(a, "version", HEARTBEAT_MS, &ans, &why);
 		json_free(ans);
 		free(why);
 		if (r != 0) {
@@ -558,7 +515,7 @@ static enum boot_outcome run_boot(struct attempt *a, unsigned boot, bool *failed
 	if (boot > 0 || a->in_baseline) {
 		struct json *health = NULL;
 		char *why = NULL;
-		int r = agent_call(a, "health", AGENT_CALL_MS, &health, &why);
+		int r = cell_agent_call(a, "health", AGENT_CALL_MS, &health, &why);
 		if (r < 0) {
 			/* the guest may have died under us: a crash event tells */
 			enum wait_result cw = watch(a, boot, now_mono_ms() + 2000);
@@ -617,7 +574,7 @@ static enum boot_outcome run_boot(struct attempt *a, unsigned boot, bool *failed
 		return BOOT_CRASHED;
 	}
 	/* the baseline's boot is a boot 0 too: its detail tells it from the clean one */
-	record_boot(a, boot, started_wall, ready_ms, outcome, detail ? detail : a->in_baseline ? a->baseline_what : NULL);
+	record_boot(a, boot, started_wall, ready_ms, outcome, detail ? detail : a->in_baseline ? a->perf.baseline_what : NULL);
 	return outcome;
 }
 
@@ -669,13 +626,13 @@ static int install_package(struct attempt *a, const struct package *p)
 	struct json *ans = NULL;
 	_cleanup_free_ char *args = xasprintf("install %s", remote);
 	int64_t t0 = now_mono_ms();
-	r = agent_call(a, args, a->env->matrix->plan.install_deadline_ms, &ans, &why);
+	r = cell_agent_call(a, args, a->env->matrix->plan.install_deadline_ms, &ans, &why);
 	if (r < 0) {
 		/* did the guest crash while installing? */
 		json_free(ans);
 		if (watch(a, 0, now_mono_ms() + 2000) == WAIT_CRASHED) {
 			capture_screen(a, 0);
-			conclude(a, VERDICT_CRASH, 0, xasprintf("crashed while installing %s %s %s", what, p->name, p->version),
+			cell_conclude(a, VERDICT_CRASH, 0, xasprintf("crashed while installing %s %s %s", what, p->name, p->version),
 				 xstrdup(a->evidence));
 		} else {
 			infra(a, "install of %s %s: %s", what, p->name, why);
@@ -691,7 +648,7 @@ static int install_package(struct attempt *a, const struct package *p)
 			 "host: agent install call, upload excluded");
 	if (!ok) {
 		bool timed_out = json_get_bool(ans, "timed_out", false);
-		conclude(a, VERDICT_INSTALL_FAILED, 0,
+		cell_conclude(a, VERDICT_INSTALL_FAILED, 0,
 			 xasprintf("%s %s %s: install %s", what, p->name, p->version,
 				   timed_out ? "timed out" : "failed"),
 			 xasprintf("install of %s %s %s exited %d%s: %s", what, p->name, p->version,
@@ -704,175 +661,11 @@ static int install_package(struct attempt *a, const struct package *p)
 	/* a live crash right after install */
 	if (watch(a, 0, now_mono_ms() + 200) == WAIT_CRASHED) {
 		capture_screen(a, 0);
-		conclude(a, VERDICT_CRASH, 0, xasprintf("crashed while installing %s %s", what, p->name), xstrdup(a->evidence));
+		cell_conclude(a, VERDICT_CRASH, 0, xasprintf("crashed while installing %s %s", what, p->name), xstrdup(a->evidence));
 		return -EIO;
 	}
 	log_info("%s: installed %s %s %s", a->key, what, p->name, p->version);
 	return 0;
-}
-
-static const struct {
-	const char *key;    /* in the agent's answer */
-	const char *metric; /* stored name */
-	const char *what;
-} workload_kinds[2] = {
-	{ "proc_per_s", "proc_rate", "process creation (fork + exec of /bin/true)" },
-	{ "file_per_s", "file_rate", "file create, write 4 KiB, read, delete" },
-};
-
-/* Runs the guest workload; stores each repetition's rates and returns them. */
-static int run_workload(struct attempt *a, bool after_install)
-{
-	const struct plan *plan = &a->env->matrix->plan;
-	_cleanup_free_ char *args = xasprintf("workload %u %u", plan->workload_reps, plan->workload_ops);
-	struct json *ans = NULL;
-	char *why = NULL;
-	int r = agent_call(a, args, 600000, &ans, &why);
-	const struct json *reps = json_get(ans, "reps");
-	if (r != 0 || !reps || reps->type != JSON_ARRAY || reps->n != plan->workload_reps) {
-		log_warnx("%s: the workload failed: %s", a->key, why ? why : "bad answer");
-		free(why);
-		json_free(ans);
-		return -EIO;
-	}
-	free(why);
-	for (int k = 0; k < 2; k++) {
-		double **dst = after_install ? &a->after[k] : &a->before[k];
-		free(*dst);
-		*dst = xcalloc(reps->n, sizeof(double));
-		_cleanup_free_ char *name = xasprintf("%s%s", workload_kinds[k].metric, after_install ? "" : ".before");
-		_cleanup_free_ char *method = xasprintf("guest: %s, %u per repetition, %s", workload_kinds[k].what,
-							plan->workload_ops, after_install ? "after install" : a->baseline_what);
-		for (size_t i = 0; i < reps->n; i++) {
-			double v = json_get_number(reps->items[i], workload_kinds[k].key, -1);
-			if (!(v > 0 && v < 1e9)) {
-				json_free(ans);
-				return -EBADMSG;
-			}
-			(*dst)[i] = v;
-			store_metric_add(a->env->store, a->cell_id, a->number, name, v, "1/s", method);
-		}
-	}
-	if (after_install)
-		a->n_after = reps->n;
-	else
-		a->n_before = reps->n;
-	json_free(ans);
-	return 0;
-}
-
-/* The sensor's cost: each workload rate after install against before, in the same VM. A slowdown
- * whose whole 95 % interval lies above the plan's threshold is a regression. Returns the reason,
- * or NULL when there is none. */
-static char *compare_workload(struct attempt *a)
-{
-	const struct plan *plan = &a->env->matrix->plan;
-	struct strbuf reason;
-	strbuf_init(&reason);
-	for (int k = 0; k < 2; k++) {
-		struct stats_comparison c;
-		if (stats_compare_rates(a->before[k], a->n_before, a->after[k], a->n_after, &c) < 0)
-			continue;
-		double slowdown = c.ratio - 1, low = c.ci_low - 1, high = c.ci_high - 1;
-		_cleanup_free_ char *name = xasprintf("%s.slowdown", workload_kinds[k].metric);
-		_cleanup_free_ char *method = xasprintf("median before / median after - 1; 95%% bootstrap CI [%+.1f%%, %+.1f%%]; "
-							"Mann-Whitney p=%.3g; %zu and %zu repetitions; threshold %.0f%%",
-							low * 100, high * 100, c.p_value, a->n_before, a->n_after,
-							plan->perf_threshold * 100);
-		store_metric_add(a->env->store, a->cell_id, a->number, name, slowdown * 100, "%", method);
-		_cleanup_free_ char *lo = xasprintf("%s.low", name), *hi = xasprintf("%s.high", name);
-		_cleanup_free_ char *pname = xasprintf("%s.p", name);
-		store_metric_add(a->env->store, a->cell_id, a->number, lo, low * 100, "%", "95% bootstrap CI, lower bound");
-		store_metric_add(a->env->store, a->cell_id, a->number, hi, high * 100, "%", "95% bootstrap CI, upper bound");
-		store_metric_add(a->env->store, a->cell_id, a->number, pname, c.p_value, "", "Mann-Whitney U, two-sided");
-		store_metric_add(a->env->store, a->cell_id, a->number, "perf_threshold", plan->perf_threshold * 100, "%",
-				 "plan: a slowdown certainly above this is PERF_REGRESSION");
-		log_info("%s: %s %+.1f%% (95%% CI %+.1f%% to %+.1f%%, p=%.3g)", a->key, workload_kinds[k].metric,
-			 slowdown * 100, low * 100, high * 100, c.p_value);
-		if (low > plan->perf_threshold)
-			strbuf_printf(&reason, "%s%s %.0f%% slower %s (95%% CI %.0f%% to %.0f%%, p=%.2g), above the %.0f%% "
-				      "threshold", reason.len ? "; " : "", workload_kinds[k].what, slowdown * 100,
-				      a->env->baseline_sensor ? "than the baseline" : "after install", low * 100,
-				      high * 100, c.p_value, plan->perf_threshold * 100);
-	}
-	return reason.len ? strbuf_steal(&reason) : (strbuf_release(&reason), NULL);
-}
-
-#define MODULES_MAX 512
-
-static bool module_known(const struct attempt *a, const char *name)
-{
-	for (size_t i = 0; i < a->n_modules_before; i++)
-		if (streq(a->modules_before[i], name))
-			return true;
-	return false;
-}
-
-/* The guest at rest (the agent's "resources"): memory in use and, in performance plans, the busy
- * share of CPU over a second, at boot 0 and after the last boot; after install also the kernel
- * modules that were not loaded at boot 0 and their size: a kernel sensor's own memory. Numbers
- * from the guest are range-checked and names bounded; a guest that does not answer only loses
- * these metrics. */
-static void measure_resources(struct attempt *a, bool after_install)
-{
-	struct json *ans = NULL;
-	char *why = NULL;
-	/* the CPU window costs a second at each end: performance plans only */
-	const char *args = a->env->matrix->plan.workload_reps ? "resources 1000" : "resources 0";
-	if (agent_call(a, args, AGENT_CALL_MS, &ans, &why) < 0) {
-		log_warnx("%s: no resource figures %s: %s", a->key, after_install ? "after install" : "at boot 0", why);
-		free(why);
-		json_free(ans);
-		return;
-	}
-	free(why);
-	const char *suffix = after_install ? "" : ".before";
-	const char *when = after_install ? "after the last boot" : "boot 0, before install";
-	double total = json_get_number(ans, "mem_total_kib", -1), avail = json_get_number(ans, "mem_available_kib", -1);
-	if (total > 0 && total < 1e10 && avail >= 0 && avail <= total) {
-		_cleanup_free_ char *name = xasprintf("guest_mem_used%s", suffix);
-		_cleanup_free_ char *method = xasprintf("guest: MemTotal - MemAvailable (/proc/meminfo) at rest, %s", when);
-		store_metric_add(a->env->store, a->cell_id, a->number, name, (total - avail) / 1024, "MiB", method);
-	}
-	double busy = json_get_number(ans, "cpu_busy_pct", -1);
-	if (busy >= 0 && busy <= 100) {
-		_cleanup_free_ char *name = xasprintf("guest_cpu_busy%s", suffix);
-		_cleanup_free_ char *method = xasprintf("guest: non-idle share of all CPU time over 1 s at rest (/proc/stat), %s", when);
-		store_metric_add(a->env->store, a->cell_id, a->number, name, busy, "%", method);
-	}
-	const struct json *mods = json_get(ans, "modules");
-	if (!mods || mods->type != JSON_ARRAY) {
-		json_free(ans);
-		return;
-	}
-	struct strbuf names;
-	strbuf_init(&names);
-	double kib = 0;
-	size_t added = 0;
-	for (size_t i = 0; i < mods->n && i < MODULES_MAX; i++) {
-		const char *raw = json_get_string(mods->items[i], "name", NULL);
-		double size = json_get_number(mods->items[i], "size", -1);
-		if (!raw || !*raw || size < 0 || size > 1e9)
-			continue;
-		_cleanup_free_ char *name = sanitize_text(raw, strlen(raw), 64);
-		if (!after_install) {
-			a->modules_before = xreallocarray(a->modules_before, a->n_modules_before + 1, sizeof(char *));
-			a->modules_before[a->n_modules_before++] = xstrdup(name);
-		} else if (a->modules_known && !module_known(a, name)) {
-			kib += size / 1024;
-			if (added++ < 8)
-				strbuf_printf(&names, "%s%s (%.0f KiB)", added > 1 ? ", " : "", name, size / 1024);
-		}
-	}
-	if (!after_install) {
-		a->modules_known = true;
-	} else if (a->modules_known) {
-		_cleanup_free_ char *method = xasprintf("guest: /proc/modules, loaded after the last boot and not at boot 0: %s%s",
-							added ? names.buf : "none", added > 8 ? ", ..." : "");
-		store_metric_add(a->env->store, a->cell_id, a->number, "sensor_modules", kib, "KiB", method);
-	}
-	strbuf_release(&names);
-	json_free(ans);
 }
 
 /* A live content push: the running sensor takes the installed content without a reboot.
@@ -884,23 +677,23 @@ static int push_content(struct attempt *a, const struct package *p)
 	struct json *ans = NULL;
 	char *why = NULL;
 	if (!p->push) {
-		conclude(a, VERDICT_INSTALL_FAILED, 0, xasprintf("content %s has no push command; the plan pushes live", p->name),
+		cell_conclude(a, VERDICT_INSTALL_FAILED, 0, xasprintf("content %s has no push command; the plan pushes live", p->name),
 			 NULL);
 		return -EINVAL;
 	}
-	int r = agent_call(a, args, a->env->matrix->plan.install_deadline_ms, &ans, &why);
+	int r = cell_agent_call(a, args, a->env->matrix->plan.install_deadline_ms, &ans, &why);
 	bool ok = r == 0 && json_get_bool(ans, "ok", false);
 	json_free(ans);
 	free(why);
 	if (watch(a, 0, now_mono_ms() + (ok ? 500 : 2000)) == WAIT_CRASHED) {
 		capture_screen(a, 0);
 		record_boot(a, 0, now_wall_ms(), -1, BOOT_CRASHED, a->evidence);
-		conclude(a, VERDICT_CRASH, 0, xasprintf("crashed on the live push of content %s %s", p->name, p->version),
+		cell_conclude(a, VERDICT_CRASH, 0, xasprintf("crashed on the live push of content %s %s", p->name, p->version),
 			 xasprintf("on push: %s", a->evidence ? a->evidence : "crash"));
 		return -EIO;
 	}
 	if (!ok) {
-		conclude(a, r < 0 ? VERDICT_INFRA_ERROR : VERDICT_INSTALL_FAILED, 0,
+		cell_conclude(a, r < 0 ? VERDICT_INFRA_ERROR : VERDICT_INSTALL_FAILED, 0,
 			 xasprintf("the live push of content %s %s failed", p->name, p->version), NULL);
 		return -EIO;
 	}
@@ -944,7 +737,7 @@ static int reboot_guest(struct attempt *a, unsigned boot, bool power_cycle)
 		pthread_mutex_lock(&a->lock);
 		a->reboot_requested = true;
 		pthread_mutex_unlock(&a->lock);
-		int r = agent_call(a, "reboot", 10000, &ans, &why);
+		int r = cell_agent_call(a, "reboot", 10000, &ans, &why);
 		json_free(ans);
 		free(why);
 		why = NULL;
@@ -987,13 +780,13 @@ static int install_baseline(struct attempt *a)
 	} else if ((r = reboot_guest(a, 0, false)) == 1) {
 		capture_screen(a, 0);
 		record_boot(a, 0, now_wall_ms(), -1, BOOT_CRASHED, a->evidence);
-		conclude(a, VERDICT_CRASH, 0, xstrdup("crashed on the way into its boot"),
+		cell_conclude(a, VERDICT_CRASH, 0, xstrdup("crashed on the way into its boot"),
 			 a->evidence ? xstrdup(a->evidence) : NULL);
 		r = -EIO;
 	} else if (r == 0) {
 		enum boot_outcome o = run_boot(a, 0, &failed);
 		if (!failed && o != BOOT_OK)
-			conclude(a, VERDICT_INFRA_ERROR, 0, xasprintf("boot 0 %s", boot_outcome_name(o)),
+			cell_conclude(a, VERDICT_INFRA_ERROR, 0, xasprintf("boot 0 %s", boot_outcome_name(o)),
 				 a->evidence ? xstrdup(a->evidence) : NULL);
 		if (failed || o != BOOT_OK)
 			r = -EIO;
@@ -1017,7 +810,7 @@ static void attempt_run(struct attempt *a)
 	bool failed;
 
 	if (!package_content_fits(a->content, a->sensor)) {
-		conclude(a, VERDICT_INSTALL_FAILED, 0,
+		cell_conclude(a, VERDICT_INSTALL_FAILED, 0,
 			 xasprintf("content %s is not for sensor %s %s", a->content->name, a->sensor->name, a->sensor->version),
 			 xasprintf("content %s %s requires sensor %s", a->content->name, a->content->version, a->content->sensor));
 		return;
@@ -1034,28 +827,26 @@ static void attempt_run(struct attempt *a)
 		      a->evidence ? a->evidence : "");
 		return;
 	}
-	measure_resources(a, false);
+	perf_resources(a, false);
 	if (a->env->baseline_sensor) {
 		const struct package *bs = a->env->baseline_sensor, *bc = a->env->baseline_content;
-		a->baseline_what = bc ? xasprintf(BOOT_BASELINE_PREFIX "%s %s with content %s %s, after a boot into them",
+		a->perf.baseline_what = bc ? xasprintf(BOOT_BASELINE_PREFIX "%s %s with content %s %s, after a boot into them",
 						  bs->name, bs->version, bc->name, bc->version)
 				      : xasprintf(BOOT_BASELINE_PREFIX "%s %s, after a boot into it", bs->name, bs->version);
 		if (install_baseline(a) < 0)
 			return;
 	} else {
-		a->baseline_what = xstrdup("no sensor (boot 0, before install)");
+		a->perf.baseline_what = xstrdup("no sensor (boot 0, before install)");
 	}
-	if (plan->workload_reps && run_workload(a, false) < 0) {
-		infra(a, "the workload did not run before install");
+	if (plan->workload_reps && perf_measure(a, PERF_BEFORE) < 0)
 		return;
-	}
 	if (install_package(a, a->sensor) < 0 || install_package(a, a->content) < 0)
 		return;
 	if (plan->push_live && push_content(a, a->content) < 0)
 		return;
 
 	bool cycle = false;
-	for (unsigned boot = 1; boot <= plan->boots && !stopping(a); boot++) {
+	for (unsigned boot = 1; boot <= plan->boots && !cell_stopping(a); boot++) {
 		int r = reboot_guest(a, boot, cycle);
 		if (r < 0)
 			return;
@@ -1078,23 +869,14 @@ static void attempt_run(struct attempt *a)
 		if (run >= plan->boot_loop_after)
 			break;
 	}
-	if (stopping(a))
+	if (cell_stopping(a))
 		return;
 	unsigned idx;
 	enum verdict v = verdict_from_boots(a->outcomes, a->n_outcomes, plan->boot_loop_after, &idx);
 	if (v == VERDICT_PASS)
-		measure_resources(a, true);
-	if (v == VERDICT_PASS && plan->workload_reps) {
-		if (run_workload(a, true) < 0) {
-			infra(a, "the workload did not run after install");
-			return;
-		}
-		char *regression = compare_workload(a);
-		if (regression) {
-			conclude(a, VERDICT_PERF_REGRESSION, (unsigned)a->n_outcomes, regression, NULL);
-			return;
-		}
-	}
+		perf_resources(a, true);
+	if (v == VERDICT_PASS && plan->workload_reps && (perf_measure(a, PERF_AFTER) < 0 || perf_judge(a) < 0))
+		return;
 	unsigned crashes = 0;
 	for (size_t i = 0; i < a->n_outcomes; i++)
 		crashes += a->outcomes[i] == BOOT_CRASHED;
@@ -1109,7 +891,7 @@ static void attempt_run(struct attempt *a)
 	case VERDICT_SENSOR_UNHEALTHY: reason = xasprintf("sensor unhealthy on boot %u", idx); break;
 	default: reason = xasprintf("%zu boots after install, all healthy", a->n_outcomes); break;
 	}
-	conclude(a, v, idx, reason, v == VERDICT_PASS ? NULL : (a->evidence ? xstrdup(a->evidence) : NULL));
+	cell_conclude(a, v, idx, reason, v == VERDICT_PASS ? NULL : (a->evidence ? xstrdup(a->evidence) : NULL));
 }
 
 enum verdict cell_execute(struct cell_env *env, const struct cell *cell, int64_t cell_id)
@@ -1139,25 +921,18 @@ enum verdict cell_execute(struct cell_env *env, const struct cell *cell, int64_t
 		if (v == VERDICT_INFRA_ERROR)
 			log_warnx("%s: INFRA_ERROR: %s%s", key, a.reason, retry ? " (retrying)" : "");
 		if (!a.interrupted && !retry && v != VERDICT_NONE) {
-			store_cell_finish(env->store, cell_id, v, a.boot_index, a.reason, a.evidence);
+			store_cell_finish(env->store, cell_id, v, a.boot_index, a.reason, a.evidence, a.perf_outcome);
 			log_info("%s: %s: %s", key, verdict_name(v), a.reason);
 		}
 		if (a.interrupted)
 			v = VERDICT_NONE;
 		free(a.reason);
 		free(a.evidence);
-		free(a.baseline_what);
-		for (size_t k = 0; k < a.n_modules_before; k++)
-			free(a.modules_before[k]);
-		free(a.modules_before);
+		perf_state_clear(&a.perf);
 		free(a.dir);
 		free(a.domain_name);
 		free(a.overlay);
 		free(a.console);
-		for (int k = 0; k < 2; k++) {
-			free(a.before[k]);
-			free(a.after[k]);
-		}
 		pthread_mutex_destroy(&a.lock);
 		if (!retry)
 			break;

@@ -62,6 +62,8 @@ static int cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 			printf(" %zu %s", sum.counts[v], verdict_name((enum verdict)v));
 	if (sum.counts[VERDICT_NONE])
 		printf(" %zu unfinished", sum.counts[VERDICT_NONE]);
+	if (sum.perf_inconclusive)
+		printf(" (%zu with performance inconclusive)", sum.perf_inconclusive);
 	printf("%s\n", sum.interrupted ? " (interrupted: resume with --resume)" : "");
 	return rc;
 }

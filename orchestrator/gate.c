@@ -185,6 +185,22 @@ static enum gate_outcome check_ring(const struct gate_ring *ring, const struct v
 			   counts[vd] == 1 ? "" : "s", example);
 		out = GATE_BLOCKED;
 	}
+	/* a performance comparison that the host's load spoiled is missing data, not a pass */
+	if (ring->block[VERDICT_PERF_REGRESSION]) {
+		size_t unjudged = 0;
+		const char *example = NULL;
+		for (size_t i = 0; i < v->n; i++)
+			if (v->cells[i]->perf && streq(v->cells[i]->perf, "inconclusive")) {
+				unjudged++;
+				example = example ? example : v->cells[i]->key;
+			}
+		if (unjudged) {
+			add_reason(res, "%s: performance inconclusive in %zu cell%s (e.g. %s): cannot tell PERF_REGRESSION",
+				   ring->name, unjudged, unjudged == 1 ? "" : "s", example);
+			if (out == GATE_PASS)
+				out = GATE_UNDECIDABLE;
+		}
+	}
 	if (ring->max_infra_errors >= 0 && counts[VERDICT_INFRA_ERROR] > (size_t)ring->max_infra_errors &&
 	    !ring->block[VERDICT_INFRA_ERROR]) {
 		add_reason(res, "%s: %zu INFRA_ERROR cells, at most %ld allowed", ring->name, counts[VERDICT_INFRA_ERROR],

@@ -568,6 +568,62 @@ static void lv_close(struct lab *lab)
 	free(lab);
 }
 
+int64_t lab_read_pressure(const char *path)
+{
+	char buf[512];
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	int64_t total = -1;
+	while (fgets(buf, sizeof(buf), f)) {
+		const char *t = strstr(buf, "total=");
+		if (strstartswith(buf, "some ") && t) {
+			char *end;
+			long long v = strtoll(t + 6, &end, 10);
+			if (end != t + 6 && v >= 0)
+				total = v;
+			break;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+/* CPU time from libvirt (works for remote hosts too); pressure from /proc when the host is ours. */
+static int lv_host_load(struct lab *lab, struct lab_host_load *out)
+{
+	struct lab_libvirt *lv = priv(lab);
+	*out = (struct lab_host_load){ .mono_ms = now_mono_ms(), .cpu_busy_ns = -1, .cpu_total_ns = -1,
+				       .cpu_iowait_ns = -1, .psi_cpu_us = -1, .psi_io_us = -1 };
+	int n = 0;
+	if (virNodeGetCPUStats(lv->conn, VIR_NODE_CPU_STATS_ALL_CPUS, NULL, &n, 0) == 0 && n > 0 && n <= 16) {
+		virNodeCPUStats stats[16];
+		if (virNodeGetCPUStats(lv->conn, VIR_NODE_CPU_STATS_ALL_CPUS, stats, &n, 0) == 0) {
+			int64_t busy = 0, idle = -1, iowait = -1;
+			for (int i = 0; i < n; i++) {
+				int64_t v = (int64_t)stats[i].value;
+				if (streq(stats[i].field, VIR_NODE_CPU_STATS_IDLE))
+					idle = v;
+				else if (streq(stats[i].field, VIR_NODE_CPU_STATS_IOWAIT))
+					iowait = v;
+				else if (streq(stats[i].field, VIR_NODE_CPU_STATS_KERNEL) ||
+					 streq(stats[i].field, VIR_NODE_CPU_STATS_USER))
+					busy += v;
+			}
+			if (idle >= 0) {
+				out->cpu_busy_ns = busy;
+				out->cpu_total_ns = busy + idle + (iowait > 0 ? iowait : 0);
+				out->cpu_iowait_ns = iowait;
+			}
+		}
+	}
+	if (lab->local) {
+		out->psi_cpu_us = lab_read_pressure("/proc/pressure/cpu");
+		out->psi_io_us = lab_read_pressure("/proc/pressure/io");
+	}
+	return out->cpu_total_ns < 0 && out->psi_cpu_us < 0 ? -ENOTSUP : 0;
+}
+
 static const struct lab_ops libvirt_ops = {
 	.name = "libvirt",
 	.domain_start = lv_domain_start,
@@ -577,6 +633,7 @@ static const struct lab_ops libvirt_ops = {
 	.domain_destroy = lv_domain_destroy,
 	.list_owned = lv_list_owned,
 	.destroy_by_name = lv_destroy_by_name,
+	.host_load = lv_host_load,
 	.close = lv_close,
 };
 
@@ -628,6 +685,7 @@ struct lab *lab_libvirt_open(const char *uri, const char *accel, const char *pro
 	lv->accel_auto = streq(accel, "auto");
 	/* the probe runs on this host: for a remote URI, KVM is used only when asked for */
 	bool local = strstartswith(uri, "qemu:///");
+	lab->local = local;
 	lab->kvm = streq(accel, "kvm") || (lv->accel_auto && local && lab_kvm_works(probe_kernel, cache_dir));
 	log_info("libvirt %s: domains use %s", uri, lab->kvm ? "KVM" : "TCG (no working KVM)");
 	return lab;

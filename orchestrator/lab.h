@@ -43,6 +43,13 @@ struct lab_domain_spec {
 	void *event_data;
 };
 
+/* The host's load, as cumulative counters: two readings give the load between them. */
+struct lab_host_load {
+	int64_t mono_ms;                 /* when read */
+	int64_t cpu_busy_ns, cpu_total_ns, cpu_iowait_ns; /* all CPUs; -1 when the host does not say */
+	int64_t psi_cpu_us, psi_io_us;   /* /proc/pressure "some" totals; -1 where not readable (remote) */
+};
+
 struct lab_ops {
 	const char *name;
 	/* Starts the domain; events for it are queued from then on. */
@@ -60,12 +67,15 @@ struct lab_ops {
 			  void (*fn)(const char *name, const char *owner, void *data), void *data);
 	/* Destroys a domain by name (cleanup of what a dead run left). */
 	int (*destroy_by_name)(struct lab *lab, const char *name);
+	/* Reads the host's load counters (struct lab_host_load). 0, or a negative errno. */
+	int (*host_load)(struct lab *lab, struct lab_host_load *out);
 	void (*close)(struct lab *lab);
 };
 
 struct lab {
 	const struct lab_ops *ops;
-	bool kvm; /* domains use KVM; TCG otherwise */
+	bool kvm;   /* domains use KVM; TCG otherwise */
+	bool local; /* the host is this machine: its /proc is ours to read */
 	void *priv;
 };
 
@@ -78,5 +88,7 @@ struct lab *lab_libvirt_open(const char *uri, const char *accel, const char *pro
 bool lab_kvm_works(const char *kernel, const char *cache_dir);
 /* Writes the libvirt domain XML for spec. Exposed for tests. */
 char *lab_libvirt_domain_xml(const struct lab_domain_spec *spec, bool kvm);
+/* The "some" total (µs) of a /proc/pressure file, -1 when unreadable. Exposed for tests. */
+int64_t lab_read_pressure(const char *path);
 /* Picks a free TCP port on addr. */
 int lab_free_port(const char *addr);

@@ -122,6 +122,9 @@ static void put_counts(struct html *h, struct strbuf *sb, const char *home_prefi
 			strbuf_printf(sb, "<a class=\"badge v-%s\" data-count=\"%zu\" href=\"%sfailures.html#v-%s\">%zu %s</a>",
 				      verdict_name(v), h->r->counts[v], home_prefix, verdict_name(v), h->r->counts[v], vname(v));
 	}
+	if (h->r->perf_inconclusive)
+		strbuf_printf(sb, "<span class=\"badge v-NONE\" data-perf-inconclusive=\"%zu\">%zu with performance "
+				  "inconclusive</span>", h->r->perf_inconclusive, h->r->perf_inconclusive);
 	strbuf_puts(sb, "</div>\n");
 }
 
@@ -491,46 +494,66 @@ static bool metric_value(const struct result_cell *c, const char *name, double *
 	return n > 0;
 }
 
-/* The cell's performance: each workload metric before and after install, the change and its
+/* One comparison row of the performance table: round "" (after install) or ".confirm". */
+static bool put_perf_row(struct strbuf *sb, const struct result_cell *c, size_t m, const char *round, double threshold)
+{
+	const char *metric = perf_metrics[m].metric;
+	_cleanup_free_ char *before_name = xasprintf("%s.before", metric), *after_name = xasprintf("%s%s", metric, round);
+	_cleanup_free_ char *sd = xasprintf("%s%s.slowdown", metric, round);
+	_cleanup_free_ char *lo_name = xasprintf("%s.low", sd), *hi_name = xasprintf("%s.high", sd);
+	_cleanup_free_ char *p_name = xasprintf("%s.p", sd), *speed_name = xasprintf("%s%s.host_speed", metric, round);
+	double *before, *after, slow, lo, hi, p, speed;
+	size_t nb = metric_values(c, before_name, &before), na = metric_values(c, after_name, &after);
+	bool ok = nb && na && metric_value(c, sd, &slow) && metric_value(c, lo_name, &lo) && metric_value(c, hi_name, &hi) &&
+		  metric_value(c, p_name, &p);
+	if (ok) {
+		bool has_speed = metric_value(c, speed_name, &speed);
+		const char *verdict = lo > threshold ? "<span class=\"verdict v-PERF_REGRESSION\">beyond threshold</span>"
+				      : slow > threshold ? "uncertain" : "within threshold";
+		strbuf_printf(sb, "<tr><td>%s%s</td><td class=\"n\">%.1f/s (median of %zu)</td><td class=\"n\">%.1f/s (median of %zu)</td>",
+			      perf_metrics[m].what, *round ? ", second round" : "", stats_median(before, nb), nb,
+			      stats_median(after, na), na);
+		if (has_speed)
+			strbuf_printf(sb, "<td class=\"n\">%+.1f%%</td>", speed);
+		else
+			strbuf_puts(sb, "<td class=\"n\">-</td>");
+		strbuf_printf(sb, "<td class=\"n\">%+.1f%%</td><td class=\"n\">%+.1f%% to %+.1f%%</td><td class=\"n\">%.2g</td>"
+				  "<td>%s</td></tr>\n", slow, lo, hi, p, verdict);
+	}
+	free(before);
+	free(after);
+	return ok;
+}
+
+/* The cell's performance: each workload before and after install (and in the confirming second
+ * round), the host's speed between them, and the slowdown over the paired figures with its
  * confidence. */
 static void put_perf_table(struct strbuf *sb, const struct result_cell *c)
 {
-	bool any = false;
+	double threshold = 0;
+	if (!metric_value(c, "perf_threshold", &threshold))
+		return;
+	/* what "before" was: the method of the first value says (no sensor, or pinned versions) */
+	const char *method = metric_method(c, "proc_rate.before");
+	const char *what = method ? strstr(method, BOOT_BASELINE_PREFIX) : NULL;
+	struct strbuf rows;
+	strbuf_init(&rows);
 	for (size_t m = 0; m < ARRAY_LENGTH(perf_metrics); m++) {
-		_cleanup_free_ char *before_name = xasprintf("%s.before", perf_metrics[m].metric);
-		_cleanup_free_ char *sd = xasprintf("%s.slowdown", perf_metrics[m].metric);
-		_cleanup_free_ char *lo_name = xasprintf("%s.low", sd), *hi_name = xasprintf("%s.high", sd);
-		_cleanup_free_ char *p_name = xasprintf("%s.p", sd);
-		double *before, *after, slow, lo, hi, p, threshold = 0;
-		size_t nb = metric_values(c, before_name, &before), na = metric_values(c, perf_metrics[m].metric, &after);
-		if (!nb || !na || !metric_value(c, sd, &slow) || !metric_value(c, lo_name, &lo) || !metric_value(c, hi_name, &hi) ||
-		    !metric_value(c, p_name, &p)) {
-			free(before);
-			free(after);
-			continue;
-		}
-		metric_value(c, "perf_threshold", &threshold);
-		if (!any) {
-			/* what "before" was: the method of the first value says (no sensor, or pinned versions) */
-			const char *method = metric_method(c, before_name);
-			const char *what = method ? strstr(method, BOOT_BASELINE_PREFIX) : NULL;
-			strbuf_puts(sb, "<h2>Performance</h2>\n<p class=\"meta\">Baseline: ");
-			put(sb, what ? what + strlen(BOOT_BASELINE_PREFIX) : "before install, in the same VM", 300);
-			strbuf_puts(sb, "</p>\n<table class=\"perf\"><thead><tr><th>workload</th><th>baseline</th>"
-					"<th>after install</th><th>slowdown</th><th>95% CI</th><th>p</th><th>verdict</th></tr></thead><tbody>\n");
-		}
-		any = true;
-		bool regression = lo > threshold;
-		strbuf_printf(sb, "<tr><td>%s</td><td class=\"n\">%.1f/s (median of %zu)</td><td class=\"n\">%.1f/s (median of %zu)</td>"
-				  "<td class=\"n\">%+.1f%%</td><td class=\"n\">%+.1f%% to %+.1f%%</td><td class=\"n\">%.2g</td>"
-				  "<td>%s</td></tr>\n",
-			      perf_metrics[m].what, stats_median(before, nb), nb, stats_median(after, na), na, slow, lo, hi, p,
-			      regression ? "<span class=\"verdict v-PERF_REGRESSION\">regression</span>" : "within threshold");
-		free(before);
-		free(after);
+		put_perf_row(&rows, c, m, "", threshold);
+		put_perf_row(&rows, c, m, ".confirm", threshold);
 	}
-	if (any)
-		strbuf_puts(sb, "</tbody></table>\n");
+	strbuf_puts(sb, "<h2>Performance</h2>\n<p class=\"meta\">Baseline: ");
+	put(sb, what ? what + strlen(BOOT_BASELINE_PREFIX) : "before install, in the same VM", 300);
+	strbuf_printf(sb, ". Each repetition pairs the workload with a calibration run next to it in time; the slowdown "
+			  "is computed on those pairs, so the host's own change of speed (shown) is divided out. "
+			  "Threshold %.0f%%; outcome: ", threshold);
+	put(sb, c->perf ? c->perf : "not judged", 32);
+	strbuf_puts(sb, ".</p>\n");
+	if (rows.len)
+		strbuf_printf(sb, "<table class=\"perf\"><thead><tr><th>workload</th><th>baseline</th><th>after install</th>"
+				  "<th>host speed</th><th>slowdown (paired)</th><th>95%% CI</th><th>p</th><th>verdict</th></tr>"
+				  "</thead><tbody>\n%s</tbody></table>\n", rows.buf);
+	strbuf_release(&rows);
 }
 
 /* The guest at rest: each resource at boot 0 and after the last boot, the change, and the size
@@ -762,6 +785,11 @@ static int write_cell_page(struct html *h, struct strbuf *sb, size_t i)
 	if (c->boot_index)
 		strbuf_printf(sb, "<tr><th>boot</th><td>%u</td></tr>\n", c->boot_index);
 	strbuf_printf(sb, "<tr><th>attempts</th><td>%u</td></tr>\n", c->attempts);
+	if (c->perf) {
+		strbuf_puts(sb, "<tr><th>performance</th><td class=\"perf-outcome\">");
+		put(sb, c->perf, 32);
+		strbuf_puts(sb, "</td></tr>\n");
+	}
 	if (c->finished_ms > c->started_ms && c->started_ms > 0)
 		strbuf_printf(sb, "<tr><th>duration</th><td>%.1f s</td></tr>\n", (double)(c->finished_ms - c->started_ms) / 1000);
 	if (r->baseline)

@@ -36,6 +36,8 @@ static void put_cell(const struct report *r, struct strbuf *sb, size_t i)
 	strbuf_printf(sb, ",\"boot_index\":%u,\"attempts\":%u", c->boot_index, c->attempts);
 	kv(sb, "reason", c->reason, true);
 	kv(sb, "evidence", c->evidence, true);
+	if (c->perf)
+		kv(sb, "perf", c->perf, true);
 	if (r->baseline)
 		kv(sb, "change", report_change_name(r->changes[i]), true);
 	if (r->group_of_cell[i] != SIZE_MAX)

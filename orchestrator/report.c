@@ -169,6 +169,7 @@ struct report *report_new(const struct result_run *run, const struct result_run 
 	r->group_of_cell = xcalloc(n, sizeof(*r->group_of_cell));
 	for (size_t i = 0; i < run->n_cells; i++) {
 		r->counts[run->cells[i].verdict]++;
+		r->perf_inconclusive += run->cells[i].perf && streq(run->cells[i].perf, "inconclusive");
 		r->order[i] = i;
 	}
 	sort_run = run;

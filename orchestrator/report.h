@@ -34,6 +34,7 @@ struct report {
 	const struct result_run *run;
 	const struct result_run *baseline; /* may be NULL */
 	size_t counts[VERDICT_INFRA_ERROR + 1];
+	size_t perf_inconclusive; /* cells whose performance comparison the host's load spoiled */
 	struct report_group *groups; /* most cells first */
 	size_t n_groups;
 	enum report_change *changes; /* per cell */

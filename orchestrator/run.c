@@ -376,11 +376,13 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 
 	sum->interrupted = stop_requested;
 	store_run_finish(st, sum->run_id, sum->interrupted ? "interrupted" : "finished");
+	store_run_count_perf(st, sum->run_id, "inconclusive", &sum->perf_inconclusive);
 	rc = EXIT_PASS;
 	for (int v = VERDICT_PASS; v <= VERDICT_INFRA_ERROR; v++)
 		if (sum->counts[v] && verdict_is_product_failure((enum verdict)v))
 			rc = EXIT_FAILURES;
-	if (rc == EXIT_PASS && (sum->counts[VERDICT_INFRA_ERROR] || sum->interrupted))
+	/* a performance comparison the host's load spoiled is the lab's failure to measure */
+	if (rc == EXIT_PASS && (sum->counts[VERDICT_INFRA_ERROR] || sum->interrupted || sum->perf_inconclusive))
 		rc = EXIT_INFRA;
 out:
 	if (lab)

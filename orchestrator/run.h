@@ -18,6 +18,7 @@ struct run_summary {
 	int64_t run_id;
 	size_t counts[VERDICT_INFRA_ERROR + 1]; /* by verdict; [VERDICT_NONE] = not finished */
 	size_t cells;
+	size_t perf_inconclusive; /* cells whose performance the host's load kept from being judged */
 	bool interrupted;
 };
 

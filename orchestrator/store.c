@@ -62,6 +62,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE crashes ADD COLUMN function TEXT;"
 	"ALTER TABLE crashes ADD COLUMN signature TEXT;"
 	"CREATE INDEX crashes_signature ON crashes(signature);",
+	/* 3: the performance comparison's outcome, apart from the verdict: "pass", "regression",
+	 * "inconclusive" (the host's load spoiled it), NULL when nothing was measured */
+	"ALTER TABLE cells ADD COLUMN perf TEXT;",
 };
 
 _Static_assert(ARRAY_LENGTH(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -343,15 +346,23 @@ int store_cell_begin(struct store *st, int64_t cell_id, unsigned *attempt)
 }
 
 int store_cell_finish(struct store *st, int64_t cell_id, enum verdict v, unsigned boot_index, const char *reason,
-		      const char *evidence)
+		      const char *evidence, const char *perf)
 {
 	int changes = 0;
 	int r = exec_stmt(st, &changes, NULL,
 			  "UPDATE cells SET state = 'done', verdict = ?, boot_index = ?, reason = ?, evidence = ?,"
-			  " finished_ms = ? WHERE id = ? AND verdict IS NULL",
-			  "titti" "i", verdict_name(v), (int64_t)boot_index, reason, evidence, now_wall_ms(), cell_id);
+			  " perf = ?, finished_ms = ? WHERE id = ? AND verdict IS NULL",
+			  "tittt" "ii", verdict_name(v), (int64_t)boot_index, reason, evidence, perf, now_wall_ms(), cell_id);
 	if (r == 0 && changes == 0)
 		return -EALREADY;
+	return r;
+}
+
+int store_run_count_perf(struct store *st, int64_t run_id, const char *outcome, size_t *n)
+{
+	int64_t v = 0;
+	int r = query_int(st, &v, "SELECT COUNT(*) FROM cells WHERE run_id = ? AND perf = ?", "it", run_id, outcome);
+	*n = r == 0 ? (size_t)v : 0;
 	return r;
 }
 
@@ -444,7 +455,7 @@ static int read_rows(struct store *st, struct result_run *run)
 	sqlite3_finalize(stmt);
 
 	PREPARE("SELECT id, key, image, hardware, sensor, content, state, verdict, COALESCE(boot_index, 0), reason,"
-		" evidence, attempts, COALESCE(started_ms, 0), COALESCE(finished_ms, 0) FROM cells WHERE run_id = ?"
+		" evidence, attempts, COALESCE(started_ms, 0), COALESCE(finished_ms, 0), perf FROM cells WHERE run_id = ?"
 		" ORDER BY id");
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		struct result_cell *c = APPEND(run->cells, run->n_cells);
@@ -463,6 +474,7 @@ static int read_rows(struct store *st, struct result_run *run)
 		c->attempts = (unsigned)sqlite3_column_int(stmt, 11);
 		c->started_ms = sqlite3_column_int64(stmt, 12);
 		c->finished_ms = sqlite3_column_int64(stmt, 13);
+		c->perf = col_text(stmt, 14);
 	}
 	sqlite3_finalize(stmt);
 
@@ -575,7 +587,7 @@ void result_run_free(struct result_run *r)
 		}
 		free(c->boots); free(c->crashes); free(c->metrics);
 		free(c->key); free(c->image); free(c->hardware); free(c->sensor); free(c->content);
-		free(c->state); free(c->reason); free(c->evidence);
+		free(c->state); free(c->reason); free(c->evidence); free(c->perf);
 	}
 	for (size_t i = 0; i < r->n_packages; i++) {
 		struct result_package *p = &r->packages[i];

@@ -8,7 +8,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens (creating and migrating) the database. NULL with errno set; *msg gets SQLite's text. */
 struct store *store_open(const char *path, char **msg);
@@ -47,9 +47,12 @@ int store_cell_ensure(struct store *st, int64_t run_id, const char *key, const c
 int store_cell_verdict(struct store *st, int64_t cell_id, enum verdict *v);
 /* Starts an attempt; returns its number (1-based) in *attempt. */
 int store_cell_begin(struct store *st, int64_t cell_id, unsigned *attempt);
-/* Records the verdict once: -EALREADY when the cell already has one. */
+/* Records the verdict once: -EALREADY when the cell already has one. perf: the performance
+ * comparison's outcome ("pass", "regression", "inconclusive"), NULL when none was made. */
 int store_cell_finish(struct store *st, int64_t cell_id, enum verdict v, unsigned boot_index,
-		      const char *reason, const char *evidence);
+		      const char *reason, const char *evidence, const char *perf);
+/* How many cells of the run have the performance outcome `outcome`. */
+int store_run_count_perf(struct store *st, int64_t run_id, const char *outcome, size_t *n);
 
 int store_boot_add(struct store *st, int64_t cell_id, unsigned attempt, unsigned boot, int64_t started_ms,
 		   int64_t ready_ms, const char *outcome, const char *detail);
@@ -100,6 +103,7 @@ struct result_metric {
 struct result_cell {
 	int64_t id;
 	char *key, *image, *hardware, *sensor, *content, *state, *reason, *evidence;
+	char *perf; /* "pass", "regression", "inconclusive"; NULL when not measured */
 	enum verdict verdict;
 	unsigned boot_index, attempts;
 	int64_t started_ms, finished_ms;

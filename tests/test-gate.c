@@ -130,6 +130,42 @@ START_TEST(test_coverage_and_regression)
 }
 END_TEST
 
+/* A performance comparison the host's load spoiled is missing data: a ring that blocks on
+ * PERF_REGRESSION cannot be decided; one that does not, is reached. */
+START_TEST(test_perf_inconclusive)
+{
+	static const char text[] = "name: p\nrings:\n  - name: canary\n    block_on: [CRASH]\n"
+				   "  - name: broad\n    block_on: [CRASH, PERF_REGRESSION]\n";
+	struct conf_error err = { 0 };
+	struct gate_policy *p = gate_policy_load_buffer("p.yaml", text, strlen(text), &err);
+	ck_assert_msg(p, "%s", err.reason ? err.reason : "?");
+	struct result_run *run = synthetic_run(1, 1, 2, 1, 1, all_pass);
+	struct gate_result *res;
+	size_t n = gate_evaluate(p, run, NULL, NULL, 1, &res);
+	ck_assert_int_eq(res[0].outcome, GATE_PASS);
+	gate_results_free(res, n);
+
+	run->cells[1].perf = xstrdup("inconclusive");
+	n = gate_evaluate(p, run, NULL, NULL, 1, &res);
+	ck_assert_uint_eq(res[0].reached, 1);
+	ck_assert_int_eq(res[0].outcome, GATE_UNDECIDABLE);
+	ck_assert_msg(strstr(res[0].reasons[0], "broad: performance inconclusive in 1 cell (e.g. "), "%s", res[0].reasons[0]);
+	gate_results_free(res, n);
+	/* the first ring does not look at performance: reached */
+	n = gate_evaluate(p, run, NULL, NULL, 0, &res);
+	ck_assert_int_eq(res[0].outcome, GATE_PASS);
+	gate_results_free(res, n);
+
+	/* a crash still blocks: results beat missing data */
+	run->cells[0].verdict = VERDICT_CRASH;
+	n = gate_evaluate(p, run, NULL, NULL, 1, &res);
+	ck_assert_int_eq(res[0].outcome, GATE_BLOCKED);
+	gate_results_free(res, n);
+	result_run_free(run);
+	gate_policy_free(p);
+}
+END_TEST
+
 static const struct {
 	const char *text;
 	const char *expect;
@@ -170,6 +206,7 @@ static Suite *gate_suite(void)
 	TCase *tc = tcase_create("gate");
 	tcase_add_test(tc, test_rings);
 	tcase_add_test(tc, test_coverage_and_regression);
+	tcase_add_test(tc, test_perf_inconclusive);
 	tcase_add_loop_test(tc, test_bad_policies, 0, ARRAY_LENGTH(bad));
 	tcase_add_test(tc, test_demo_policy_is_valid);
 	suite_add_tcase(s, tc);

@@ -77,9 +77,14 @@ START_TEST(test_cell_lifecycle)
 				     .console = "line\n" };
 	ck_assert_int_eq(store_crash_add(st, cell, &crash), 0);
 	ck_assert_int_eq(store_metric_add(st, cell, 2, "install_sensor", 1.5, "s", "host"), 0);
-	ck_assert_int_eq(store_cell_finish(st, cell, VERDICT_BOOT_LOOP, 1, "loop", "evidence"), 0);
+	ck_assert_int_eq(store_cell_finish(st, cell, VERDICT_BOOT_LOOP, 1, "loop", "evidence", NULL), 0);
 	/* exactly once */
-	ck_assert_int_eq(store_cell_finish(st, cell, VERDICT_PASS, 0, "again", NULL), -EALREADY);
+	ck_assert_int_eq(store_cell_finish(st, cell, VERDICT_PASS, 0, "again", NULL, "inconclusive"), -EALREADY);
+	/* a cell whose performance could not be judged keeps its verdict and says so */
+	int64_t perf_cell;
+	ck_assert_int_eq(store_cell_ensure(st, run, "i/h/s/p", "i", "h", "s", "p", &perf_cell), 0);
+	ck_assert_int_eq(store_cell_begin(st, perf_cell, &attempt), 0);
+	ck_assert_int_eq(store_cell_finish(st, perf_cell, VERDICT_PASS, 0, "healthy", NULL, "inconclusive"), 0);
 	ck_assert_int_eq(store_cell_verdict(st, cell, &v), 0);
 	ck_assert_int_eq(v, VERDICT_BOOT_LOOP);
 	ck_assert_int_eq(store_package_add(st, run, "s", "1", "sensor", "ff", 10, "/p"), 0);
@@ -89,9 +94,12 @@ START_TEST(test_cell_lifecycle)
 	struct result_run *r;
 	ck_assert_int_eq(store_read_run(st, run, &r), 0);
 	ck_assert_str_eq(r->status, "finished");
-	ck_assert_uint_eq(r->n_cells, 1);
+	ck_assert_uint_eq(r->n_cells, 2);
 	ck_assert_uint_eq(r->n_packages, 1);
+	ck_assert_int_eq(r->cells[1].verdict, VERDICT_PASS);
+	ck_assert_str_eq(r->cells[1].perf, "inconclusive");
 	struct result_cell *c = &r->cells[0];
+	ck_assert_ptr_null(c->perf);
 	ck_assert_int_eq(c->verdict, VERDICT_BOOT_LOOP);
 	ck_assert_str_eq(c->reason, "loop");
 	ck_assert_uint_eq(c->attempts, 2);
@@ -140,7 +148,7 @@ START_TEST(test_records_survive_a_killed_writer)
 		struct store *st = open_store(dir);
 		int64_t run = new_run(st), cell;
 		store_cell_ensure(st, run, "k", "i", "h", "s", "c", &cell);
-		store_cell_finish(st, cell, VERDICT_CRASH, 1, "crash", NULL);
+		store_cell_finish(st, cell, VERDICT_CRASH, 1, "crash", NULL, NULL);
 		_cleanup_free_ char *path = xasprintf("%s/r.db", dir);
 		sqlite3 *db;
 		sqlite3_open(path, &db);

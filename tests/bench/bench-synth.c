@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 			}
 		}
 		store_metric_add(st, cell, attempt, "install_sensor", 0.3, "s", "host");
-		store_cell_finish(st, cell, v, v == VERDICT_PASS ? 0 : 1, verdict_name(v), v == VERDICT_PASS ? NULL : "evidence");
+		store_cell_finish(st, cell, v, v == VERDICT_PASS ? 0 : 1, verdict_name(v), v == VERDICT_PASS ? NULL : "evidence", NULL);
 	}
 	store_transaction_commit(st);
 	store_run_finish(st, run, "finished");
