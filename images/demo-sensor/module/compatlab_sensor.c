@@ -18,9 +18,16 @@
  *   "field cost-us N"     hooks process creation and file opens (kprobes on the execve and
  *                         openat system calls) and spends N microseconds in each: the cost
  *                         a sensor's inspection adds to the operations it watches
+ * and some reach bugs the kernel reports but survives:
+ *   "field limit N"       a negative match limit trips a WARN_ON (a kernel WARNING); the sensor
+ *                         clamps it and goes on
+ *   "field wait SECONDS"  starts a scan worker that waits, uninterruptibly, for a start signal
+ *                         nobody sends (a lost wake-up) for SECONDS: the hung-task detector
+ *                         reports the blocked worker while the guest runs on
  * Writing 1 to the "reload" parameter parses the content file again in the running sensor:
  * a live content push, as rapid-response content reaches a sensor without a reboot.
  */
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -51,7 +58,9 @@ module_param(fields_loaded, uint, 0444);
 static unsigned int fields_matched;
 module_param(fields_matched, uint, 0444);
 
-enum field_type { FIELD_STR, FIELD_INT, FIELD_REF, FIELD_HANDLER, FIELD_SPIN, FIELD_FREEZE, FIELD_COST };
+enum field_type {
+	FIELD_STR, FIELD_INT, FIELD_REF, FIELD_HANDLER, FIELD_SPIN, FIELD_FREEZE, FIELD_COST, FIELD_LIMIT, FIELD_WAIT
+};
 
 static unsigned int cost_us;
 static unsigned int hooks;
@@ -116,6 +125,23 @@ static const struct handler *handler_find(const char *name)
 
 static DEFINE_MUTEX(content_lock);
 static struct task_struct *freezer;
+
+static struct task_struct *scanner;
+static DECLARE_COMPLETION(scan_start);
+static long match_limit;
+module_param(match_limit, long, 0444);
+
+/* The scan worker waits for its start signal; the content's "wait" rule never sends it. */
+static int scan_fn(void *data)
+{
+	unsigned long seconds = (unsigned long)data;
+
+	if (!wait_for_completion_timeout(&scan_start, seconds * HZ))
+		pr_info("compatlab_sensor: scan worker gave up waiting\n");
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ);
+	return 0;
+}
 
 static int freezer_fn(void *data)
 {
@@ -201,6 +227,14 @@ static int field_parse(char *line, struct field *f)
 		f->type = FIELD_COST;
 		return 0;
 	}
+	if (sscanf(line, "field limit %ld", &f->num) == 1) {
+		f->type = FIELD_LIMIT;
+		return 0;
+	}
+	if (sscanf(line, "field wait %ld", &f->num) == 1 && f->num > 0 && f->num <= 3600) {
+		f->type = FIELD_WAIT;
+		return 0;
+	}
 	return -EINVAL;
 }
 
@@ -271,6 +305,13 @@ static int content_load(const char *path)
 			preempt_enable();
 		} else if (f->type == FIELD_COST) {
 			hooks_install((unsigned int)f->num);
+		} else if (f->type == FIELD_LIMIT) {
+			/* the sensor asserts a sane limit, then clamps it and goes on */
+			match_limit = WARN_ON(f->num < 0) ? 0 : f->num;
+		} else if (f->type == FIELD_WAIT && !scanner) {
+			scanner = kthread_run(scan_fn, (void *)(unsigned long)f->num, "compatlab_scan");
+			if (IS_ERR(scanner))
+				scanner = NULL;
 		} else if (f->type == FIELD_FREEZE && !freezer) {
 			freezer = kthread_run(freezer_fn, (void *)(unsigned long)f->num, "compatlab_freeze");
 			if (IS_ERR(freezer))
@@ -318,6 +359,10 @@ static int __init compatlab_sensor_init(void)
 
 static void __exit compatlab_sensor_exit(void)
 {
+	if (scanner) {
+		complete(&scan_start);
+		kthread_stop(scanner);
+	}
 	hooks_remove();
 	vfree(inputs_page);
 }
