@@ -1,5 +1,5 @@
 /* cell-internal.h: what the phases of a cell share: the attempt in progress and the calls the
- * state machine (cell.c) lends its phases (cell-perf.c). */
+ * state machine (cell.c) lends its phases (cell-perf.c, cell-reports.c). */
 #pragma once
 
 #include <pthread.h>
@@ -11,6 +11,8 @@
 #define MAX_BOOTS 101
 #define AGENT_PACKAGES "/var/lib/compatlab-agent/packages"
 #define AGENT_CALL_MS 30000
+#define EXCERPT_LINES 60
+#define EXCERPT_BYTES (16u * 1024)
 
 /* The performance phase's state (cell-perf.c). */
 enum perf_phase { PERF_BEFORE, PERF_AFTER, PERF_CONFIRM, PERF_PHASES };
@@ -32,6 +34,28 @@ struct perf_state {
 	char **modules_before;   /* kernel modules loaded at boot 0, before install */
 	size_t n_modules_before;
 	bool modules_known;      /* boot 0 listed its modules */
+};
+
+/* The kernel reports of an attempt (cell-reports.c). A "session" is one boot of the kernel: the
+ * clean boot 0 and the boot into a plan's baseline are both boot 0, but two sessions. */
+struct reports_seen {
+	unsigned session;
+	char *signature;
+};
+
+struct reports_state {
+	unsigned session;          /* the boot in progress, counting from 0 */
+	bool installing;           /* the versions under test are being (or were) installed */
+	unsigned install_session;  /* the session they were installed in */
+	off_t install_offset;      /* where its console stood when their install began */
+	struct reports_seen *seen; /* recorded already: one record per report and session */
+	size_t n_seen;
+	char **before;             /* signatures of the reports made before their install */
+	size_t n_before;
+	size_t n_new;              /* reports after install that were not made before it */
+	unsigned new_sessions, last_new_session;
+	unsigned first_boot;       /* the first of them: its boot, and the evidence */
+	char *first_what, *first_evidence;
 };
 
 struct attempt {
@@ -59,6 +83,7 @@ struct attempt {
 	int64_t guest_uptime_ms; /* the guest kernel's uptime when its agent first answered */
 	bool in_baseline;        /* booted into the plan's baseline versions, before the candidates */
 	struct perf_state perf;
+	struct reports_state reports;
 	/* outcome of the attempt */
 	enum verdict verdict;
 	unsigned boot_index;
@@ -76,6 +101,23 @@ void cell_conclude(struct attempt *a, enum verdict v, unsigned boot, char *reaso
 /* Runs the agent with args; parses its JSON answer into *out. Returns the exit status (>= 0)
  * or a negative errno when the transport failed (*why says why). */
 int cell_agent_call(struct attempt *a, const char *args, int64_t timeout_ms, struct json **out, char **why);
+
+/* The console output of the current boot (the last CONSOLE_READ_MAX bytes of it), NUL-terminated;
+ * *start says where in the console file it begins (may be NULL). */
+char *cell_console_of_boot(struct attempt *a, size_t *len, off_t *start);
+
+/* cell-reports.c */
+/* Records the reports the kernel made and survived on the current boot that are not recorded yet
+ * (crashes are the crash path's). Cheap enough to call at every step: the console of one boot is
+ * read again. */
+void reports_scan(struct attempt *a);
+/* The versions under test are about to be installed: reports from here on count. */
+void reports_install_begins(struct attempt *a);
+/* Called once the boots after install passed (and the performance comparison, if any): a report
+ * after install that was not made before it makes the cell KERNEL_WARNING, unless the plan only
+ * records them. A verdict already reached stands, but a PASS (performance inconclusive) yields. */
+void reports_judge(struct attempt *a);
+void reports_state_clear(struct reports_state *rs);
 
 /* cell-perf.c */
 /* The guest at rest: memory, CPU busy share (performance plans) and, after install, the kernel

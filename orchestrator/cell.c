@@ -13,7 +13,11 @@
  *        │        agent answers with a new boot id ─► health ─► settle ─► "ok"/"unhealthy"
  *        │        (settle: the agent must keep answering; silence there is "hung" too)
  *        │  K consecutive crashes ─► stop (BOOT_LOOP)
- *        └─► verdict from the boot outcomes ─► TEARDOWN (domain, overlay; console kept)
+ *        └─► verdict from the boot outcomes ─► (PASS: performance; kernel reports after install
+ *            that boot 0 did not make: KERNEL_WARNING) ─► TEARDOWN (domain, overlay; console kept)
+ *
+ * Every boot's console is read for the reports the kernel survived when the next boot begins and
+ * at the end (cell-reports.c); crashes are recorded the moment they are signalled.
  *
  * Anything the lab itself gets wrong (libvirt, SSH, the image before install) is INFRA_ERROR
  * and is retried as the plan allows; it is never a product verdict.
@@ -38,8 +42,6 @@
 #define REBOOT_GRACE_MS 1000
 #define INFO_CALL_MS 10000
 #define CONSOLE_READ_MAX (1u << 20)
-#define EXCERPT_LINES 60
-#define EXCERPT_BYTES (16u * 1024)
 
 bool cell_stopping(struct attempt *a)
 {
@@ -183,12 +185,13 @@ static void teardown(struct attempt *a)
 		log_warnx("%s: the artifacts of attempt %u could not be archived", a->key, a->number);
 }
 
-/* The console output of the current boot (bounded). */
-static char *console_of_boot(struct attempt *a, size_t *len)
+char *cell_console_of_boot(struct attempt *a, size_t *len, off_t *from)
 {
 	char *text = NULL;
 	int fd = open(a->console, O_RDONLY | O_CLOEXEC);
 	*len = 0;
+	if (from)
+		*from = a->console_offset;
 	if (fd < 0)
 		return xstrdup("");
 	struct stat st;
@@ -204,7 +207,23 @@ static char *console_of_boot(struct attempt *a, size_t *len)
 	close(fd);
 	*len = n > 0 ? (size_t)n : 0;
 	text[*len] = '\0';
+	if (from)
+		*from = start;
 	return text;
+}
+
+static char *console_of_boot(struct attempt *a, size_t *len)
+{
+	return cell_console_of_boot(a, len, NULL);
+}
+
+/* The line number (from 1) of offset in text. */
+static unsigned line_of(const char *text, size_t offset)
+{
+	unsigned line = 1;
+	for (const char *p = text; (p = memchr(p, '\n', offset - (size_t)(p - text))); p++)
+		line++;
+	return line;
 }
 
 static off_t console_size(struct attempt *a)
@@ -221,6 +240,9 @@ static void record_crash(struct attempt *a, unsigned boot, const struct lab_even
 	struct console_crash cc;
 	_cleanup_free_ char *text = console_of_boot(a, &len);
 	console_classify(text, len, &cc);
+	/* a report the kernel survived did not stop it: without a fatal one, the event names the crash */
+	if (!cc.crashed)
+		cc = (struct console_crash){ 0 };
 	/* the lines before the crash and the report after it */
 	_cleanup_free_ char *excerpt = cc.crashed ? console_excerpt(text, len, cc.offset, 20, EXCERPT_LINES, EXCERPT_BYTES)
 						  : console_tail(text, len, EXCERPT_LINES, EXCERPT_BYTES);
@@ -236,7 +258,8 @@ static void record_crash(struct attempt *a, unsigned boot, const struct lab_even
 	const char *title = cc.title[0] ? cc.title : bug_title ? bug_title : (ev ? ev->what : "guest crashed");
 	_cleanup_free_ char *signature = crash_signature(title, cc.function, cc.module);
 	struct store_crash crash = {
-		.attempt = a->number, .boot = boot, .kind = bug_title ? "bugcheck" : cc.kind[0] ? cc.kind : "panic",
+		.attempt = a->number, .boot = boot, .fatal = true, .line = cc.crashed ? line_of(text, cc.offset) : 0,
+		.kind = bug_title ? "bugcheck" : cc.kind[0] ? cc.kind : "panic",
 		.source = bug_title ? "hv-crash" : source,
 		.title = title,
 		.module = cc.module[0] ? cc.module : NULL, .reason = bug_reason ? bug_reason : cc.reason[0] ? cc.reason : NULL,
@@ -279,14 +302,16 @@ static void on_domain_event(const struct lab_event *ev, void *data)
 	pthread_mutex_unlock(&a->lock);
 }
 
-/* Starts bookkeeping for boot `boot`. */
+/* Starts bookkeeping for boot `boot`, after recording what the kernel reported on the last one. */
 static void boot_begin(struct attempt *a, unsigned boot)
 {
+	reports_scan(a);
 	pthread_mutex_lock(&a->lock);
 	a->boot = boot;
 	a->crashed = false;
 	a->console_offset = console_size(a);
 	pthread_mutex_unlock(&a->lock);
+	a->reports.session++;
 }
 
 enum wait_result {
@@ -840,6 +865,7 @@ static void attempt_run(struct attempt *a)
 	}
 	if (plan->workload_reps && perf_measure(a, PERF_BEFORE) < 0)
 		return;
+	reports_install_begins(a);
 	if (install_package(a, a->sensor) < 0 || install_package(a, a->content) < 0)
 		return;
 	if (plan->push_live && push_content(a, a->content) < 0)
@@ -877,6 +903,10 @@ static void attempt_run(struct attempt *a)
 		perf_resources(a, true);
 	if (v == VERDICT_PASS && plan->workload_reps && (perf_measure(a, PERF_AFTER) < 0 || perf_judge(a) < 0))
 		return;
+	/* the last boot's reports, the workload's time included */
+	reports_scan(a);
+	if (v == VERDICT_PASS)
+		reports_judge(a);
 	unsigned crashes = 0;
 	for (size_t i = 0; i < a->n_outcomes; i++)
 		crashes += a->outcomes[i] == BOOT_CRASHED;
@@ -915,6 +945,7 @@ enum verdict cell_execute(struct cell_env *env, const struct cell *cell, int64_t
 					  a.number);
 		log_info("%s: attempt %u (%s)", key, a.number, a.domain_name);
 		attempt_run(&a);
+		reports_scan(&a); /* an attempt cut short: what its last boot reported, for the record */
 		teardown(&a);
 		v = a.verdict;
 		bool retry = v == VERDICT_INFRA_ERROR && tries < m->plan.retries && !*env->stop;
@@ -929,6 +960,7 @@ enum verdict cell_execute(struct cell_env *env, const struct cell *cell, int64_t
 		free(a.reason);
 		free(a.evidence);
 		perf_state_clear(&a.perf);
+		reports_state_clear(&a.reports);
 		free(a.dir);
 		free(a.domain_name);
 		free(a.overlay);

@@ -56,7 +56,8 @@ static int parse_ring(struct gate_ring *ring, struct conf_doc *doc, yaml_node_t 
 			enum verdict v = verdict_from_name(conf_scalar(item) ? conf_scalar(item) : "");
 			if (v == VERDICT_NONE || v == VERDICT_PASS)
 				return conf_fail(doc, item, err, "'%s' is not a failing verdict (CRASH, BOOT_LOOP, HANG, "
-						 "SENSOR_UNHEALTHY, INSTALL_FAILED, PERF_REGRESSION, INFRA_ERROR)",
+						 "SENSOR_UNHEALTHY, INSTALL_FAILED, PERF_REGRESSION, KERNEL_WARNING, "
+						 "INFRA_ERROR)",
 						 conf_scalar(item) ? conf_scalar(item) : "?");
 			ring->block[v] = true;
 		}

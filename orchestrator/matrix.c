@@ -205,9 +205,10 @@ static int parse_plan(struct plan *p, struct conf_doc *doc, yaml_node_t *map, st
 {
 	static const char *const keys[] = { "boots", "boot_loop_after", "agent_deadline", "install_deadline",
 					    "settle", "concurrency", "retries", "push_live", "workload_reps", "workload_ops",
-					    "perf_threshold", NULL };
+					    "perf_threshold", "kernel_reports", NULL };
 	uint64_t boots = p->boots, loop = p->boot_loop_after, conc = p->concurrency, retries = p->retries;
 	uint64_t reps = p->workload_reps, ops = p->workload_ops;
+	_cleanup_free_ char *kernel_reports = NULL;
 	int r;
 	if (!map)
 		return 0;
@@ -222,8 +223,15 @@ static int parse_plan(struct plan *p, struct conf_doc *doc, yaml_node_t *map, st
 	    (r = conf_bool(doc, map, "push_live", &p->push_live, err)) < 0 ||
 	    (r = conf_uint(doc, map, "workload_reps", 0, 100, &reps, err)) < 0 ||
 	    (r = conf_uint(doc, map, "workload_ops", 1, 100000, &ops, err)) < 0 ||
-	    (r = conf_percent(doc, map, "perf_threshold", 0.001, 10, &p->perf_threshold, err)) < 0)
+	    (r = conf_percent(doc, map, "perf_threshold", 0.001, 10, &p->perf_threshold, err)) < 0 ||
+	    (r = conf_string(doc, map, "kernel_reports", false, &kernel_reports, err)) < 0)
 		return r;
+	if (kernel_reports && streq(kernel_reports, "record"))
+		p->kernel_reports = KERNEL_REPORTS_RECORD;
+	else if (kernel_reports && !streq(kernel_reports, "fail"))
+		return conf_fail(doc, conf_get(doc, map, "kernel_reports"), err,
+				 "kernel_reports must be 'fail' (a new kernel report is KERNEL_WARNING) or 'record' "
+				 "(only recorded), not '%s'", kernel_reports);
 	if (reps == 1 || reps == 2)
 		return conf_fail(doc, conf_get(doc, map, "workload_reps"), err,
 				 "workload_reps must be 0 (no workload) or at least 3, for statistics");

@@ -30,6 +30,12 @@ struct matrix_filter {
 	char *image, *hardware, *sensor, *content;
 };
 
+/* What a kernel report after install that the clean boot did not make does to a cell. */
+enum kernel_reports {
+	KERNEL_REPORTS_FAIL,   /* the verdict KERNEL_WARNING (when nothing worse happened) */
+	KERNEL_REPORTS_RECORD, /* recorded with the cell, the verdict unchanged */
+};
+
 struct plan {
 	unsigned boots;           /* reboots after install */
 	unsigned boot_loop_after; /* consecutive crashed boots that make a BOOT_LOOP */
@@ -42,6 +48,7 @@ struct plan {
 	unsigned workload_reps;   /* repetitions of the guest workload before and after install; 0: none */
 	unsigned workload_ops;    /* operations of each kind per repetition */
 	double perf_threshold;    /* slowdown (0.25 = 25 %) that is a PERF_REGRESSION when certain */
+	enum kernel_reports kernel_reports;
 };
 
 struct matrix {

@@ -321,6 +321,30 @@ static void put_groups(struct html *h, struct strbuf *sb)
 	strbuf_puts(sb, "</tbody></table>\n");
 }
 
+/* The reports the kernel survived, made after install and not before it, by signature. */
+static void put_report_groups(struct html *h, struct strbuf *sb)
+{
+	const struct report *r = h->r;
+	if (!r->n_report_groups)
+		return;
+	strbuf_printf(sb, "<h2 id=\"reports\">Kernel reports after install (%zu)</h2>\n", r->n_report_groups);
+	strbuf_puts(sb, "<table class=\"groups\"><thead><tr><th>signature</th><th>kind</th><th>cells</th><th>reports</th>"
+			"<th>first cell</th></tr></thead><tbody>\n");
+	for (size_t g = 0; g < r->n_report_groups; g++) {
+		const struct report_group *grp = &r->report_groups[g];
+		const struct result_cell *c = &r->run->cells[grp->first_cell];
+		strbuf_printf(sb, "<tr id=\"report-group-%zu\"><td class=\"mono\">", g + 1);
+		put(sb, grp->signature, 400);
+		strbuf_puts(sb, "</td><td>");
+		put(sb, grp->example->kind, 32);
+		strbuf_printf(sb, "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td><a class=\"mono\" href=\"cells/%lld.html\">",
+			      grp->cells, grp->crashes, (long long)c->id);
+		put(sb, c->key, 300);
+		strbuf_puts(sb, "</a></td></tr>\n");
+	}
+	strbuf_puts(sb, "</tbody></table>\n");
+}
+
 static void put_comparison(struct html *h, struct strbuf *sb)
 {
 	const struct report *r = h->r;
@@ -384,6 +408,7 @@ static int write_index(struct html *h, struct strbuf *sb)
 	put_perf_charts(h, sb);
 	put_failures(h, sb, INDEX_FAILURES, "cells/");
 	put_groups(h, sb);
+	put_report_groups(h, sb);
 
 	strbuf_puts(sb, "<h2>Packages</h2>\n<table><thead><tr><th>kind</th><th>name</th><th>version</th><th>SHA-256</th>"
 			"<th>size</th></tr></thead><tbody>\n");
@@ -846,6 +871,35 @@ static int write_cell_page(struct html *h, struct strbuf *sb, size_t i)
 		}
 		strbuf_printf(sb, "<tr><th>attempt</th><td>%u</td></tr><tr><th>recorded</th><td>%lld ms after the event</td></tr>"
 				  "</tbody></table>\n", x->attempt, (long long)(x->recorded_ms - x->event_ms));
+		if (x->console && *x->console) {
+			strbuf_puts(sb, "<h3>Console</h3>\n<pre class=\"console\">");
+			put(sb, x->console, CONSOLE_MAX);
+			strbuf_puts(sb, "</pre>\n");
+		}
+		strbuf_puts(sb, "</div>\n");
+	}
+	for (size_t k = 0; k < c->n_reports; k++) {
+		const struct result_crash *x = &c->reports[k];
+		strbuf_printf(sb, "<div class=\"crash report\" data-known=\"%s\"><h2>Kernel report on boot %u%s</h2>\n"
+				  "<table class=\"facts\"><tbody><tr><th>title</th><td class=\"mono\">",
+			      x->known ? "true" : "false", x->boot,
+			      x->known ? " (made before install too: not counted)" : x->boot ? "" : " (during install)");
+		put(sb, x->title, 300);
+		strbuf_puts(sb, "</td></tr>");
+		struct { const char *label, *value; } facts[] = {
+			{ "function", x->function }, { "module", x->module }, { "kind", x->kind }, { "signature", x->signature },
+		};
+		for (size_t f = 0; f < ARRAY_LENGTH(facts); f++) {
+			if (!facts[f].value)
+				continue;
+			strbuf_printf(sb, "<tr><th>%s</th><td class=\"mono\">", facts[f].label);
+			put(sb, facts[f].value, 300);
+			strbuf_puts(sb, "</td></tr>");
+		}
+		strbuf_printf(sb, "<tr><th>attempt</th><td>%u</td></tr>", x->attempt);
+		if (x->line)
+			strbuf_printf(sb, "<tr><th>console line</th><td>%u of the boot</td></tr>", x->line);
+		strbuf_puts(sb, "</tbody></table>\n");
 		if (x->console && *x->console) {
 			strbuf_puts(sb, "<h3>Console</h3>\n<pre class=\"console\">");
 			put(sb, x->console, CONSOLE_MAX);

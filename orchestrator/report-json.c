@@ -23,6 +23,22 @@ static void kv_time(struct strbuf *sb, const char *key, int64_t ms)
 	kv(sb, key, ms > 0 ? format_time_ms(ms, t, sizeof(t)) : NULL, true);
 }
 
+/* A crash (fatal) or a report the kernel survived, without its closing brace. */
+static void put_report(struct strbuf *sb, const struct result_crash *x, bool fatal, bool comma)
+{
+	strbuf_printf(sb, "%s{\"attempt\":%u,\"boot\":%u", comma ? "," : "", x->attempt, x->boot);
+	kv(sb, "kind", x->kind, true);
+	kv(sb, "source", x->source, true);
+	kv(sb, "title", x->title, true);
+	kv(sb, "function", x->function, true);
+	kv(sb, "module", x->module, true);
+	kv(sb, "reason", x->reason, true);
+	kv(sb, "signature", x->signature, true);
+	strbuf_printf(sb, ",\"fatal\":%s", fatal ? "true" : "false");
+	if (x->line)
+		strbuf_printf(sb, ",\"line\":%u", x->line);
+}
+
 static void put_cell(const struct report *r, struct strbuf *sb, size_t i)
 {
 	const struct result_cell *c = &r->run->cells[i];
@@ -58,15 +74,15 @@ static void put_cell(const struct report *r, struct strbuf *sb, size_t i)
 	strbuf_puts(sb, "],\"crashes\":[");
 	for (size_t j = 0; j < c->n_crashes; j++) {
 		const struct result_crash *x = &c->crashes[j];
-		strbuf_printf(sb, "%s{\"attempt\":%u,\"boot\":%u", j ? "," : "", x->attempt, x->boot);
-		kv(sb, "kind", x->kind, true);
-		kv(sb, "source", x->source, true);
-		kv(sb, "title", x->title, true);
-		kv(sb, "function", x->function, true);
-		kv(sb, "module", x->module, true);
-		kv(sb, "reason", x->reason, true);
-		kv(sb, "signature", x->signature, true);
+		put_report(sb, x, true, j > 0);
 		strbuf_printf(sb, ",\"event_to_record_ms\":%lld}", (long long)(x->recorded_ms - x->event_ms));
+	}
+	/* the reports the kernel survived; "known": it made the same before the install */
+	strbuf_puts(sb, "],\"reports\":[");
+	for (size_t j = 0; j < c->n_reports; j++) {
+		const struct result_crash *x = &c->reports[j];
+		put_report(sb, x, false, j > 0);
+		strbuf_printf(sb, ",\"known\":%s}", x->known ? "true" : "false");
 	}
 	strbuf_puts(sb, "],\"metrics\":[");
 	for (size_t j = 0; j < c->n_metrics; j++) {
@@ -129,6 +145,18 @@ void report_write_json(const struct report *r, struct strbuf *sb)
 		strbuf_printf(sb, ",\"cells\":%zu,\"crashes\":%zu", grp->cells, grp->crashes);
 		kv_time(sb, "first_seen", grp->first_ms);
 		kv_time(sb, "last_seen", grp->last_ms);
+		kv(sb, "first_cell", run->cells[grp->first_cell].key, true);
+		strbuf_puts(sb, "}");
+	}
+	strbuf_puts(sb, "],\"report_groups\":[");
+	for (size_t g = 0; g < r->n_report_groups; g++) {
+		const struct report_group *grp = &r->report_groups[g];
+		strbuf_printf(sb, "%s{\"id\":%zu", g ? "," : "", g + 1);
+		kv(sb, "signature", grp->signature, true);
+		kv(sb, "kind", grp->example->kind, true);
+		kv(sb, "title", grp->example->title, true);
+		kv(sb, "module", grp->example->module, true);
+		strbuf_printf(sb, ",\"cells\":%zu,\"reports\":%zu", grp->cells, grp->crashes);
 		kv(sb, "first_cell", run->cells[grp->first_cell].key, true);
 		strbuf_puts(sb, "}");
 	}

@@ -1,6 +1,7 @@
 /* report-junit.c: JUnit XML, one testcase per cell (the Ant/Jenkins format that CI systems
  * read; validated in the tests against tests/data/junit.xsd). A product failure is a
- * <failure>, INFRA_ERROR an <error>, a cell never run <skipped>. */
+ * <failure>, INFRA_ERROR an <error>, a cell never run <skipped>. The console excerpt of the last
+ * crash, or else of the first kernel report made after install, is the testcase's output. */
 #include "report.h"
 
 #include <string.h>
@@ -85,11 +86,22 @@ void report_write_junit(const struct report *r, struct strbuf *sb)
 				strbuf_printf(sb, "\ncrash on boot %u: ", x->boot);
 				report_put_text(sb, x->signature ? x->signature : x->title, 500);
 			}
+			for (size_t k = 0; k < c->n_reports; k++) {
+				const struct result_crash *x = &c->reports[k];
+				if (x->known)
+					continue;
+				strbuf_printf(sb, "\nkernel report on boot %u: ", x->boot);
+				report_put_text(sb, x->signature ? x->signature : x->title, 500);
+			}
 			strbuf_printf(sb, "</%s>\n", tag);
 		}
-		if (c->n_crashes && c->crashes[c->n_crashes - 1].console) {
+		const char *console = c->n_crashes ? c->crashes[c->n_crashes - 1].console : NULL;
+		for (size_t k = 0; !c->n_crashes && k < c->n_reports && !console; k++)
+			if (!c->reports[k].known)
+				console = c->reports[k].console;
+		if (console) {
 			strbuf_puts(sb, "      <system-out>");
-			report_put_text(sb, c->crashes[c->n_crashes - 1].console, BODY_MAX);
+			report_put_text(sb, console, BODY_MAX);
 			strbuf_puts(sb, "</system-out>\n");
 		}
 		strbuf_puts(sb, "    </testcase>\n");

@@ -75,4 +75,15 @@ void report_write_markdown(const struct report *r, struct strbuf *sb)
 			strbuf_puts(sb, " |\n");
 		}
 	}
+	if (r->n_report_groups) {
+		/* what the kernel survived: not crashes, but not there before the install either */
+		strbuf_puts(sb, "\n### Kernel reports after install\n\n| cells | kind | signature |\n|---:|---|---|\n");
+		for (size_t g = 0; g < r->n_report_groups && g < ROWS_MAX; g++) {
+			strbuf_printf(sb, "| %zu | ", r->report_groups[g].cells);
+			md(sb, r->report_groups[g].example->kind, 32);
+			strbuf_puts(sb, " | ");
+			md(sb, r->report_groups[g].signature, 300);
+			strbuf_puts(sb, " |\n");
+		}
+	}
 }

@@ -4,10 +4,11 @@
 
 #include <string.h>
 
-const enum verdict report_verdict_order[9] = {
+const enum verdict report_verdict_order[10] = {
 	VERDICT_BOOT_LOOP, VERDICT_CRASH, VERDICT_HANG, VERDICT_SENSOR_UNHEALTHY, VERDICT_INSTALL_FAILED,
-	VERDICT_PERF_REGRESSION, VERDICT_INFRA_ERROR, VERDICT_NONE, VERDICT_PASS,
+	VERDICT_PERF_REGRESSION, VERDICT_KERNEL_WARNING, VERDICT_INFRA_ERROR, VERDICT_NONE, VERDICT_PASS,
 };
+_Static_assert(ARRAY_LENGTH(report_verdict_order) == VERDICT_INFRA_ERROR + 1, "every verdict has its place");
 
 const char *report_change_name(enum report_change c)
 {
@@ -108,31 +109,38 @@ static int by_group_size(const void *a, const void *b)
 	return strcmp(ga->signature, gb->signature);
 }
 
-/* Groups every crash by signature in one sort: O(n log n) in the number of crashes. */
-static void groups_compute(struct report *r)
+/* Groups by signature in one sort: O(n log n) in the number of records. Crash groups hold the
+ * crashes; report groups the reports the kernel survived that it had not made before install.
+ * group_of_cell (crash groups only): the group of each cell's first crash. */
+static void groups_compute(struct report *r, bool reports, struct report_group **out, size_t *n_out,
+			   size_t *group_of_cell)
 {
 	const struct result_run *run = r->run;
 	struct crash_item *items = NULL;
 	size_t n = 0;
 	for (size_t i = 0; i < run->n_cells; i++) {
-		r->group_of_cell[i] = SIZE_MAX;
-		for (size_t j = 0; j < run->cells[i].n_crashes; j++) {
-			const struct result_crash *x = &run->cells[i].crashes[j];
+		const struct result_cell *c = &run->cells[i];
+		if (group_of_cell)
+			group_of_cell[i] = SIZE_MAX;
+		for (size_t j = 0; j < (reports ? c->n_reports : c->n_crashes); j++) {
+			const struct result_crash *x = reports ? &c->reports[j] : &c->crashes[j];
 			const char *sig = x->signature ? x->signature : x->title;
-			if (!sig)
+			if (!sig || (reports && x->known))
 				continue;
 			items = xreallocarray(items, n + 1, sizeof(*items));
 			items[n++] = (struct crash_item){ sig, i, x };
 		}
 	}
 	qsort(items, n, sizeof(*items), by_signature_then_cell);
+	struct report_group *groups = NULL;
+	size_t n_groups = 0;
 	for (size_t i = 0; i < n;) {
 		struct report_group g = { .signature = items[i].sig, .example = items[i].x, .first_ms = INT64_MAX,
-					  .first_cell = items[i].cell, .last_ms = INT64_MIN, .id = r->n_groups };
+					  .first_cell = items[i].cell, .last_ms = INT64_MIN, .id = n_groups };
 		size_t j = i;
 		for (; j < n && streq(items[j].sig, items[i].sig); j++) {
-			if (items[j].x == &run->cells[items[j].cell].crashes[0])
-				r->group_of_cell[items[j].cell] = r->n_groups; /* index before sorting */
+			if (group_of_cell && items[j].x == &run->cells[items[j].cell].crashes[0])
+				group_of_cell[items[j].cell] = n_groups; /* index before sorting */
 			g.crashes++;
 			if (j == i || items[j].cell != items[j - 1].cell)
 				g.cells++;
@@ -141,20 +149,24 @@ static void groups_compute(struct report *r)
 			if (items[j].x->event_ms > g.last_ms)
 				g.last_ms = items[j].x->event_ms;
 		}
-		r->groups = xreallocarray(r->groups, r->n_groups + 1, sizeof(*r->groups));
-		r->groups[r->n_groups++] = g;
+		groups = xreallocarray(groups, n_groups + 1, sizeof(*groups));
+		groups[n_groups++] = g;
 		i = j;
 	}
-	qsort(r->groups, r->n_groups, sizeof(*r->groups), by_group_size);
-	/* a cell belongs to the group of its first crash */
-	size_t *remap = xcalloc(r->n_groups ? r->n_groups : 1, sizeof(*remap));
-	for (size_t g = 0; g < r->n_groups; g++)
-		remap[r->groups[g].id] = g;
-	for (size_t i = 0; i < run->n_cells; i++)
-		if (r->group_of_cell[i] != SIZE_MAX)
-			r->group_of_cell[i] = remap[r->group_of_cell[i]];
-	free(remap);
+	qsort(groups, n_groups, sizeof(*groups), by_group_size);
+	if (group_of_cell) {
+		/* a cell belongs to the group of its first crash */
+		size_t *remap = xcalloc(n_groups ? n_groups : 1, sizeof(*remap));
+		for (size_t g = 0; g < n_groups; g++)
+			remap[groups[g].id] = g;
+		for (size_t i = 0; i < run->n_cells; i++)
+			if (group_of_cell[i] != SIZE_MAX)
+				group_of_cell[i] = remap[group_of_cell[i]];
+		free(remap);
+	}
 	free(items);
+	*out = groups;
+	*n_out = n_groups;
 }
 
 struct report *report_new(const struct result_run *run, const struct result_run *baseline, const char *state_dir)
@@ -176,7 +188,8 @@ struct report *report_new(const struct result_run *run, const struct result_run 
 	qsort(r->order, run->n_cells, sizeof(*r->order), by_verdict);
 	if (baseline)
 		changes_compute(r);
-	groups_compute(r);
+	groups_compute(r, false, &r->groups, &r->n_groups, r->group_of_cell);
+	groups_compute(r, true, &r->report_groups, &r->n_report_groups, NULL);
 	return r;
 }
 
@@ -185,6 +198,7 @@ void report_free(struct report *r)
 	if (!r)
 		return;
 	free(r->groups);
+	free(r->report_groups);
 	free(r->changes);
 	free(r->order);
 	free(r->group_of_cell);

@@ -1,6 +1,7 @@
 /* report.h: a run's results as people (HTML, Markdown) and tools (JSON, JUnit) read them.
- * report_new() computes what every format shares: counts, crash groups, the comparison with
- * a baseline run, and the order cells are listed in. */
+ * report_new() computes what every format shares: counts, crash groups, groups of the kernel
+ * reports made after install, the comparison with a baseline run, and the order cells are
+ * listed in. */
 #pragma once
 
 #include "store.h"
@@ -8,12 +9,12 @@
 
 #define REPORT_JSON_SCHEMA 2
 
-/* A crash signature seen in one or more cells. */
+/* A crash signature (or that of a kernel report) seen in one or more cells. */
 struct report_group {
 	const char *signature; /* borrowed from the run */
 	const struct result_crash *example;
 	size_t cells;   /* cells with this crash */
-	size_t crashes; /* crashes in all */
+	size_t crashes; /* crashes (reports) in all */
 	int64_t first_ms, last_ms;
 	size_t first_cell; /* index of the first cell it was seen in */
 	size_t id;         /* order of first sight, before groups are sorted by size */
@@ -37,6 +38,9 @@ struct report {
 	size_t perf_inconclusive; /* cells whose performance comparison the host's load spoiled */
 	struct report_group *groups; /* most cells first */
 	size_t n_groups;
+	struct report_group *report_groups; /* reports the kernel survived, made after install and not
+					     * before it: most cells first */
+	size_t n_report_groups;
 	enum report_change *changes; /* per cell */
 	size_t change_counts[CHANGE_STILL_PASSING + 1];
 	size_t *order; /* cell indexes: worst verdicts first, then matrix order */
@@ -55,6 +59,6 @@ void report_write_markdown(const struct report *r, struct strbuf *out);
 
 const char *report_change_name(enum report_change c);
 /* Verdicts in the order reports list them, worst first. */
-extern const enum verdict report_verdict_order[9];
+extern const enum verdict report_verdict_order[10];
 /* Sanitises (control characters, invalid UTF-8) and bounds s, then escapes it for HTML/XML. */
 void report_put_text(struct strbuf *sb, const char *s, size_t max);

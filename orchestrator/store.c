@@ -65,6 +65,12 @@ static const char *const migrations[] = {
 	/* 3: the performance comparison's outcome, apart from the verdict: "pass", "regression",
 	 * "inconclusive" (the host's load spoiled it), NULL when nothing was measured */
 	"ALTER TABLE cells ADD COLUMN perf TEXT;",
+	/* 4: the kernel's reports it survived (WARNING, hung task ...) beside its crashes: whether the
+	 * kernel stopped, whether it made the same report before the versions under test were
+	 * installed, and the report's line in the boot's console */
+	"ALTER TABLE crashes ADD COLUMN fatal INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE crashes ADD COLUMN known INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE crashes ADD COLUMN line INTEGER;",
 };
 
 _Static_assert(ARRAY_LENGTH(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -379,9 +385,11 @@ int store_crash_add(struct store *st, int64_t cell_id, const struct store_crash 
 {
 	return exec_stmt(st, NULL, NULL,
 			 "INSERT INTO crashes (cell_id, attempt, boot, kind, source, title, module, reason, event_ms,"
-			 " recorded_ms, console, function, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			 "iiittttt" "iit" "tt", cell_id, (int64_t)c->attempt, (int64_t)c->boot, c->kind, c->source, c->title,
-			 c->module, c->reason, c->event_ms, c->recorded_ms, c->console, c->function, c->signature);
+			 " recorded_ms, console, function, signature, fatal, known, line)"
+			 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0))",
+			 "iiittttt" "iit" "tt" "iii", cell_id, (int64_t)c->attempt, (int64_t)c->boot, c->kind, c->source, c->title,
+			 c->module, c->reason, c->event_ms, c->recorded_ms, c->console, c->function, c->signature,
+			 (int64_t)c->fatal, (int64_t)c->known, (int64_t)c->line);
 }
 
 int store_package_add(struct store *st, int64_t run_id, const char *name, const char *version, const char *kind,
@@ -495,13 +503,17 @@ static int read_rows(struct store *st, struct result_run *run)
 	sqlite3_finalize(stmt);
 
 	PREPARE("SELECT x.cell_id, x.attempt, x.boot, x.kind, x.source, x.title, x.module, x.reason, x.event_ms,"
-		" x.recorded_ms, x.console, x.function, x.signature FROM crashes x JOIN cells c ON c.id = x.cell_id WHERE c.run_id = ?"
-		" ORDER BY x.id");
+		" x.recorded_ms, x.console, x.function, x.signature, x.fatal, x.known, COALESCE(x.line, 0)"
+		" FROM crashes x JOIN cells c ON c.id = x.cell_id WHERE c.run_id = ? ORDER BY x.id");
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		struct result_cell *c = find_cell(run, sqlite3_column_int64(stmt, 0));
 		if (!c)
 			continue;
-		struct result_crash *x = APPEND(c->crashes, c->n_crashes);
+		bool fatal = sqlite3_column_int(stmt, 13) != 0;
+		struct result_crash *x = fatal ? APPEND(c->crashes, c->n_crashes) : APPEND(c->reports, c->n_reports);
+		x->fatal = fatal;
+		x->known = sqlite3_column_int(stmt, 14) != 0;
+		x->line = (unsigned)sqlite3_column_int(stmt, 15);
 		x->attempt = (unsigned)sqlite3_column_int(stmt, 1);
 		x->boot = (unsigned)sqlite3_column_int(stmt, 2);
 		x->kind = col_text(stmt, 3);
@@ -577,15 +589,15 @@ void result_run_free(struct result_run *r)
 			free(c->boots[j].outcome);
 			free(c->boots[j].detail);
 		}
-		for (size_t j = 0; j < c->n_crashes; j++) {
-			struct result_crash *x = &c->crashes[j];
+		for (size_t j = 0; j < c->n_crashes + c->n_reports; j++) {
+			struct result_crash *x = j < c->n_crashes ? &c->crashes[j] : &c->reports[j - c->n_crashes];
 			free(x->kind); free(x->source); free(x->title); free(x->module); free(x->reason); free(x->console);
 			free(x->function); free(x->signature);
 		}
 		for (size_t j = 0; j < c->n_metrics; j++) {
 			free(c->metrics[j].name); free(c->metrics[j].unit); free(c->metrics[j].method);
 		}
-		free(c->boots); free(c->crashes); free(c->metrics);
+		free(c->boots); free(c->crashes); free(c->reports); free(c->metrics);
 		free(c->key); free(c->image); free(c->hardware); free(c->sensor); free(c->content);
 		free(c->state); free(c->reason); free(c->evidence); free(c->perf);
 	}

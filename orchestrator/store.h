@@ -1,4 +1,5 @@
-/* store.h: results in SQLite (WAL): runs, cells, boots, crashes, packages, metrics. */
+/* store.h: results in SQLite (WAL): runs, cells, boots, crashes and the kernel's other reports,
+ * packages, metrics. */
 #pragma once
 
 #include <stdint.h>
@@ -8,7 +9,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Opens (creating and migrating) the database. NULL with errno set; *msg gets SQLite's text. */
 struct store *store_open(const char *path, char **msg);
@@ -57,10 +58,15 @@ int store_run_count_perf(struct store *st, int64_t run_id, const char *outcome, 
 int store_boot_add(struct store *st, int64_t cell_id, unsigned attempt, unsigned boot, int64_t started_ms,
 		   int64_t ready_ms, const char *outcome, const char *detail);
 
+/* A crash (fatal: the kernel stopped), or a report the kernel made and survived (a WARNING, a hung
+ * task, a lockdep splat ...), seen on the console. */
 struct store_crash {
 	unsigned attempt;
 	unsigned boot;
-	const char *kind;   /* "panic", "oops", "bugcheck", ... */
+	bool fatal;
+	bool known;         /* a report the kernel also made before the versions under test were installed */
+	unsigned line;      /* where the report starts in the boot's console output, from 1; 0 unknown */
+	const char *kind;   /* "panic", "oops", "bugcheck", "warning", "hung-task", ... */
 	const char *source; /* signal that saw it: "pvpanic", "console", "reboot" */
 	const char *title;
 	const char *module;
@@ -91,7 +97,8 @@ static inline bool result_boot_is_baseline(const struct result_boot *b)
 	return b->boot == 0 && b->detail && strstartswith(b->detail, BOOT_BASELINE_PREFIX);
 }
 struct result_crash {
-	unsigned attempt, boot;
+	unsigned attempt, boot, line;
+	bool fatal, known;
 	char *kind, *source, *title, *module, *reason, *console, *function, *signature;
 	int64_t event_ms, recorded_ms;
 };
@@ -109,8 +116,10 @@ struct result_cell {
 	int64_t started_ms, finished_ms;
 	struct result_boot *boots;
 	size_t n_boots;
-	struct result_crash *crashes;
+	struct result_crash *crashes; /* fatal ones */
 	size_t n_crashes;
+	struct result_crash *reports; /* the reports the kernel survived */
+	size_t n_reports;
 	struct result_metric *metrics;
 	size_t n_metrics;
 };

@@ -13,7 +13,8 @@ enum verdict {
 	VERDICT_SENSOR_UNHEALTHY,
 	VERDICT_INSTALL_FAILED,
 	VERDICT_PERF_REGRESSION,
-	VERDICT_INFRA_ERROR,
+	VERDICT_KERNEL_WARNING,  /* a kernel report after install that the clean boot did not make */
+	VERDICT_INFRA_ERROR,     /* stays last: arrays by verdict end here */
 };
 
 /* What one boot of a cell came to. */
@@ -30,6 +31,11 @@ enum verdict verdict_from_name(const char *name);
 /* True for verdicts that blame the product under test (not the lab). */
 bool verdict_is_product_failure(enum verdict v);
 const char *boot_outcome_name(enum boot_outcome o);
+
+/* A cell has one verdict, the first that holds of: BOOT_LOOP, CRASH, HANG, SENSOR_UNHEALTHY
+ * (from the boots after install; INSTALL_FAILED and a crash during install end the cell before
+ * them), PERF_REGRESSION (only measured when the boots passed), KERNEL_WARNING (every boot
+ * reached the agent, but the kernel reported what it did not on the clean boot 0), PASS. */
 
 /* The verdict of the boots after install (boot 1..n), and the boot index it points at
  * (1-based; 0 for PASS). A run of at least loop_after consecutive crashed boots is a

@@ -54,6 +54,7 @@ static inline struct result_run *synthetic_run(int64_t id, size_t n_images, size
 						struct result_crash *x = &cell->crashes[0];
 						x->attempt = 1;
 						x->boot = 1;
+						x->fatal = true;
 						x->kind = xstrdup("bug");
 						x->source = xstrdup("pvpanic");
 						x->title = xasprintf("BUG: unable to handle page fault for address: %016zx", 0xffff0000u + i);
@@ -64,6 +65,26 @@ static inline struct result_run *synthetic_run(int64_t id, size_t n_images, size
 						x->console = xstrdup("[ 1.0] BUG: ...\n[ 1.1] Kernel panic - not syncing: Fatal exception\n");
 						x->event_ms = cell->started_ms + 9500;
 						x->recorded_ms = x->event_ms + 1;
+					}
+					if (cell->verdict == VERDICT_KERNEL_WARNING) {
+						/* a WARNING the kernel survived, on every boot after install */
+						cell->n_reports = 2;
+						cell->reports = xcalloc(2, sizeof(*cell->reports));
+						for (unsigned k = 0; k < 2; k++) {
+							struct result_crash *x = &cell->reports[k];
+							x->attempt = 1;
+							x->boot = k + 1;
+							x->line = 420;
+							x->kind = xstrdup("warning");
+							x->source = xstrdup("console");
+							x->title = xasprintf("WARNING: CPU: 0 PID: %zu at rules.c:12 rule_check+0x1a/0x40 [sensor_%zu]",
+									     100 + i, s);
+							x->module = xasprintf("sensor_%zu", s);
+							x->function = xstrdup("rule_check");
+							x->signature = xasprintf("WARNING: CPU: N PID: N at rules.c:N rule_check in rule_check [sensor_%zu]", s);
+							x->console = xstrdup("[ 3.0] ------------[ cut here ]------------\n[ 3.0] WARNING: ...\n");
+							x->event_ms = x->recorded_ms = cell->started_ms + 9500 + k * 9000;
+						}
 					}
 				}
 	run->n_packages = 1;

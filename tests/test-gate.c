@@ -166,12 +166,44 @@ START_TEST(test_perf_inconclusive)
 }
 END_TEST
 
+static enum verdict warned(size_t i) { return i % 2 ? VERDICT_KERNEL_WARNING : VERDICT_PASS; }
+
+/* A ring can keep out versions whose kernel reported after install (KERNEL_WARNING). */
+START_TEST(test_block_on_kernel_warning)
+{
+	static const char text[] = "name: p\nrings:\n  - name: canary\n    block_on: [CRASH, BOOT_LOOP, HANG]\n"
+				   "  - name: early\n    block_on: [CRASH, BOOT_LOOP, HANG, KERNEL_WARNING]\n";
+	struct conf_error err = { 0 };
+	struct gate_policy *p = gate_policy_load_buffer("p.yaml", text, strlen(text), &err);
+	ck_assert_msg(p, "%s", err.reason ? err.reason : "?");
+	ck_assert(p->rings[1].block[VERDICT_KERNEL_WARNING]);
+	ck_assert(!p->rings[0].block[VERDICT_KERNEL_WARNING]);
+	/* content-0 passes on both profiles, content-1 warns on both */
+	struct result_run *run = synthetic_run(1, 1, 2, 1, 2, warned);
+	struct gate_result *res;
+	size_t n = gate_evaluate(p, run, NULL, NULL, 1, &res);
+	ck_assert_uint_eq(n, 2);
+	const struct gate_result *good = find(res, n, "content-0"), *warn = find(res, n, "content-1");
+	ck_assert_int_eq(good->outcome, GATE_PASS);
+	ck_assert_uint_eq(good->reached, 2);
+	ck_assert_int_eq(warn->outcome, GATE_BLOCKED);
+	ck_assert_uint_eq(warn->reached, 1);
+	ck_assert_uint_eq(warn->n_reasons, 1);
+	ck_assert_msg(strstr(warn->reasons[0], "early: 2 KERNEL_WARNING cells (e.g. image-0/hw-0/sensor-0/content-1)"), "%s",
+		      warn->reasons[0]);
+	gate_results_free(res, n);
+	result_run_free(run);
+	gate_policy_free(p);
+}
+END_TEST
+
 static const struct {
 	const char *text;
 	const char *expect;
 } bad[] = {
 	{ "name: p\nrings:\n  - name: a\n    block_on: [PASS]\n", "p.yaml:4:16: 'PASS' is not a failing verdict" },
 	{ "name: p\nrings:\n  - name: a\n    block_on: [CRASHED]\n", "'CRASHED' is not a failing verdict" },
+	{ "name: p\nrings:\n  - name: a\n    block_on: [WARNING]\n", "PERF_REGRESSION, KERNEL_WARNING, INFRA_ERROR)" },
 	{ "name: p\nrings:\n  - name: a\n    max_boot_time_regression: lots\n", "must be a percentage between 0% and 10000%, such as 25%, not 'lots'" },
 	{ "name: p\nrings:\n  - name: a\n  - name: a\n", "ring 'a' is defined twice" },
 	{ "name: p\nrings:\n  - name: a\n    blok_on: []\n", "unknown key 'blok_on' in a ring (did you mean 'block_on'?)" },
@@ -207,6 +239,7 @@ static Suite *gate_suite(void)
 	tcase_add_test(tc, test_rings);
 	tcase_add_test(tc, test_coverage_and_regression);
 	tcase_add_test(tc, test_perf_inconclusive);
+	tcase_add_test(tc, test_block_on_kernel_warning);
 	tcase_add_loop_test(tc, test_bad_policies, 0, ARRAY_LENGTH(bad));
 	tcase_add_test(tc, test_demo_policy_is_valid);
 	suite_add_tcase(s, tc);

@@ -26,6 +26,7 @@ START_TEST(test_full_matrix)
 	ck_assert_int_eq(m->plan.install_deadline_ms, 90000);
 	ck_assert_int_eq(m->plan.settle_ms, 1500);
 	ck_assert_uint_eq(m->plan.concurrency, 4);
+	ck_assert_int_eq(m->plan.kernel_reports, KERNEL_REPORTS_RECORD);
 
 	struct cell *cells;
 	size_t n = matrix_expand(m, &cells);
@@ -97,6 +98,7 @@ static const struct {
 	{ "bad-baseline-content-only.yaml", 8, 3, "a baseline names its sensor" },
 	{ "bad-secure-boot.yaml", 4, 57, "secure_boot needs firmware: uefi and machine: q35" },
 	{ "bad-baseline-key.yaml", 8, 21, "unknown key 'pkg' in baseline sensor" },
+	{ "bad-kernel-reports.yaml", 7, 19, "kernel_reports must be 'fail' (a new kernel report is KERNEL_WARNING) or 'record'" },
 };
 
 START_TEST(test_broken_matrices)
@@ -180,14 +182,18 @@ END_TEST
 
 START_TEST(test_demo_matrix_is_valid)
 {
-	struct conf_error err = { 0 };
-	_cleanup_free_ char *path = xasprintf("%s/matrices/demo.yaml", TEST_SOURCE_DIR);
-	struct matrix *m = matrix_load(path, &err);
-	ck_assert_msg(m, "%s", err.reason ? err.reason : "?");
-	struct cell *cells;
-	ck_assert_uint_eq(matrix_expand(m, &cells), 6);
-	free(cells);
-	matrix_free(m);
+	static const char *const files[] = { "demo.yaml", "kernel-reports.yaml" };
+	for (size_t i = 0; i < ARRAY_LENGTH(files); i++) {
+		struct conf_error err = { 0 };
+		_cleanup_free_ char *path = xasprintf("%s/matrices/%s", TEST_SOURCE_DIR, files[i]);
+		struct matrix *m = matrix_load(path, &err);
+		ck_assert_msg(m, "%s: %s", files[i], err.reason ? err.reason : "?");
+		ck_assert_int_eq(m->plan.kernel_reports, KERNEL_REPORTS_FAIL);
+		struct cell *cells;
+		ck_assert_uint_eq(matrix_expand(m, &cells), 6);
+		free(cells);
+		matrix_free(m);
+	}
 }
 END_TEST
 

@@ -58,6 +58,14 @@ static struct result_run *hostile_run(void)
 			replace(&c->boots[b].outcome, h(k++));
 			replace(&c->boots[b].detail, h(k++));
 		}
+		/* a report the kernel survived, with every field hostile too */
+		c->n_reports = 1;
+		c->reports = xcalloc(1, sizeof(*c->reports));
+		c->reports[0] = (struct result_crash){ .attempt = 1, .boot = 1, .line = 7, .known = i % 2, .kind = h(k),
+						       .source = h(k + 1), .title = h(k + 2), .module = h(k + 3),
+						       .function = h(k + 4), .signature = h(k + 5), .reason = h(k + 6),
+						       .console = xstrdup(huge.buf) };
+		k += 7;
 		for (size_t x = 0; x < c->n_crashes; x++) {
 			struct result_crash *cr = &c->crashes[x];
 			replace(&cr->kind, h(k++));
@@ -370,6 +378,107 @@ START_TEST(test_resources_on_cell_page)
 }
 END_TEST
 
+static enum verdict warned(size_t i)
+{
+	static const enum verdict v[] = { VERDICT_PASS, VERDICT_KERNEL_WARNING, VERDICT_CRASH, VERDICT_PERF_REGRESSION };
+	return v[i % ARRAY_LENGTH(v)];
+}
+
+/* Reports the kernel survived are listed as reports, not crashes, in every format; only those
+ * made after install and not before it are grouped and count; KERNEL_WARNING sorts between the
+ * crash verdicts (and PERF_REGRESSION) and PASS. */
+START_TEST(test_kernel_reports)
+{
+	struct result_run *run = synthetic_run(1, 1, 1, 2, 4, warned);
+	/* the passing cell: a warning of the image's own, made before install too */
+	struct result_cell *pass = &run->cells[0];
+	pass->n_reports = 1;
+	pass->reports = xcalloc(1, sizeof(*pass->reports));
+	pass->reports[0] = (struct result_crash){ .attempt = 1, .boot = 0, .known = true, .line = 12, .kind = xstrdup("warning"),
+						  .source = xstrdup("console"), .title = xstrdup("WARNING: CPU: 0 PID: 1 at x.c:9 acpi_x+0x1/0x2"),
+						  .function = xstrdup("acpi_x"), .signature = xstrdup("WARNING: image's own in acpi_x"),
+						  .console = xstrdup("[ 0.9] WARNING: image's own\n") };
+	struct report *r = report_new(run, NULL, NULL);
+	/* order: CRASH, PERF_REGRESSION, KERNEL_WARNING, PASS */
+	static const enum verdict order[] = { VERDICT_CRASH, VERDICT_CRASH, VERDICT_PERF_REGRESSION, VERDICT_PERF_REGRESSION,
+					      VERDICT_KERNEL_WARNING, VERDICT_KERNEL_WARNING, VERDICT_PASS, VERDICT_PASS };
+	for (size_t k = 0; k < ARRAY_LENGTH(order); k++)
+		ck_assert_int_eq(run->cells[r->order[k]].verdict, order[k]);
+	ck_assert_uint_eq(r->counts[VERDICT_KERNEL_WARNING], 2);
+	/* crash groups hold the crashes only; report groups the new reports, one per sensor */
+	ck_assert_uint_eq(r->n_groups, 2);
+	ck_assert_uint_eq(r->n_report_groups, 2);
+	for (size_t g = 0; g < r->n_report_groups; g++) {
+		ck_assert_uint_eq(r->report_groups[g].cells, 1);
+		ck_assert_uint_eq(r->report_groups[g].crashes, 2);
+		ck_assert(strstartswith(r->report_groups[g].signature, "WARNING: CPU: N PID: N at rules.c:N rule_check"));
+	}
+
+	struct strbuf sb;
+	strbuf_init(&sb);
+	report_write_json(r, &sb);
+	struct json *j = json_parse(sb.buf, sb.len, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq((int)json_get_number(json_get(j, "counts"), "KERNEL_WARNING", 0), 2);
+	const struct json *cells = json_get(j, "cells");
+	const struct json *warn = cells->items[1], *crash = cells->items[2], *ok = cells->items[0];
+	ck_assert_str_eq(json_get_string(warn, "verdict", ""), "KERNEL_WARNING");
+	ck_assert_uint_eq(json_get(warn, "crashes")->n, 0);
+	const struct json *reports = json_get(warn, "reports");
+	ck_assert_uint_eq(reports->n, 2);
+	for (size_t k = 0; k < reports->n; k++) {
+		const struct json *x = reports->items[k];
+		ck_assert_int_eq((int)json_get_number(x, "boot", 0), (int)k + 1);
+		ck_assert(!json_get_bool(x, "fatal", true));
+		ck_assert(!json_get_bool(x, "known", true));
+		ck_assert_str_eq(json_get_string(x, "kind", ""), "warning");
+		ck_assert_str_eq(json_get_string(x, "function", ""), "rule_check");
+		ck_assert_str_eq(json_get_string(x, "module", ""), "sensor_0");
+		ck_assert_int_eq((int)json_get_number(x, "line", 0), 420);
+		ck_assert(strstartswith(json_get_string(x, "signature", ""), "WARNING: CPU: N PID: N"));
+		ck_assert_ptr_null(json_get(x, "event_to_record_ms"));
+	}
+	ck_assert_uint_eq(json_get(crash, "crashes")->n, 1);
+	ck_assert(json_get_bool(json_get(crash, "crashes")->items[0], "fatal", false));
+	ck_assert_uint_eq(json_get(crash, "reports")->n, 0);
+	ck_assert(json_get_bool(json_get(ok, "reports")->items[0], "known", false));
+	ck_assert_uint_eq(json_get(j, "groups")->n, 2);
+	ck_assert_uint_eq(json_get(j, "report_groups")->n, 2);
+	json_free(j);
+
+	strbuf_reset(&sb);
+	report_write_markdown(r, &sb);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "| KERNEL_WARNING | 2 |"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "### Kernel reports after install"));
+	ck_assert_ptr_null(strstr(sb.buf, "image's own"));
+
+	strbuf_reset(&sb);
+	report_write_junit(r, &sb);
+	check_junit(sb.buf, sb.len);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "<failure type=\"KERNEL_WARNING\""));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "kernel report on boot 2: WARNING: CPU: N PID: N"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "<system-out>[ 3.0] ------------[ cut here ]"));
+	strbuf_release(&sb);
+
+	_cleanup_free_ char *dir = test_tmpdir();
+	ck_assert_int_eq(report_write_html(r, dir), 0);
+	_cleanup_free_ char *page = xasprintf("%s/cells/%lld.html", dir, (long long)run->cells[1].id), *text = NULL;
+	ck_assert_int_eq(read_file(page, 8 << 20, &text, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(text, "<h2>Kernel report on boot 1</h2>"));
+	ck_assert_ptr_nonnull(strstr(text, "------------[ cut here ]------------"));
+	ck_assert_ptr_null(strstr(text, "<h2>Crash on boot"));
+	_cleanup_free_ char *ok_page = xasprintf("%s/cells/%lld.html", dir, (long long)pass->id), *ok_text = NULL;
+	ck_assert_int_eq(read_file(ok_page, 8 << 20, &ok_text, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(ok_text, "Kernel report on boot 0 (made before install too: not counted)"));
+	_cleanup_free_ char *index = xasprintf("%s/index.html", dir), *index_text = NULL;
+	ck_assert_int_eq(read_file(index, 8 << 20, &index_text, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(index_text, "Kernel reports after install (2)"));
+	report_free(r);
+	result_run_free(run);
+	remove_tree(dir);
+}
+END_TEST
+
 static enum verdict before_v(size_t i) { return i % 3 == 0 ? VERDICT_CRASH : VERDICT_PASS; }
 static enum verdict after_v(size_t i) { return i % 2 == 0 ? VERDICT_HANG : VERDICT_PASS; }
 
@@ -412,6 +521,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_wide_grid_is_split);
 	tcase_add_test(tc, test_resources_on_cell_page);
 	tcase_add_test(tc, test_baseline_and_groups);
+	tcase_add_test(tc, test_kernel_reports);
 	suite_add_tcase(s, tc);
 	return s;
 }

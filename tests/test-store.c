@@ -72,7 +72,7 @@ START_TEST(test_cell_lifecycle)
 	ck_assert_uint_eq(attempt, 2);
 	ck_assert_int_eq(store_boot_add(st, cell, 2, 0, 1000, 7400, "ok", NULL), 0);
 	ck_assert_int_eq(store_boot_add(st, cell, 2, 1, 2000, -1, "crashed", "oops"), 0);
-	struct store_crash crash = { .attempt = 2, .boot = 1, .kind = "bug", .source = "pvpanic", .title = "BUG: x",
+	struct store_crash crash = { .attempt = 2, .boot = 1, .fatal = true, .kind = "bug", .source = "pvpanic", .title = "BUG: x",
 				     .module = "m", .reason = "Fatal exception", .event_ms = 100, .recorded_ms = 101,
 				     .console = "line\n" };
 	ck_assert_int_eq(store_crash_add(st, cell, &crash), 0);
@@ -116,6 +116,69 @@ START_TEST(test_cell_lifecycle)
 	ck_assert_int_eq(store_latest_run(st, &latest), 0);
 	ck_assert_int_eq(latest, run);
 	ck_assert_int_eq(store_read_run(st, run + 100, &r), -ENOENT);
+	store_close(st);
+	remove_tree(dir);
+}
+END_TEST
+
+/* A cell's records hold its crashes and the reports the kernel survived, told apart. */
+START_TEST(test_reports_round_trip)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	struct store *st = open_store(dir);
+	int64_t run = new_run(st), cell;
+	unsigned attempt;
+	ck_assert_int_eq(store_cell_ensure(st, run, "i/h/s/c", "i", "h", "s", "c", &cell), 0);
+	ck_assert_int_eq(store_cell_begin(st, cell, &attempt), 0);
+	struct store_crash x[] = {
+		{ .attempt = 1, .boot = 0, .known = true, .line = 310, .kind = "warning", .source = "console",
+		  .title = "WARNING: CPU: 0 PID: 1 at drivers/acpi/x.c:9 acpi_x+0x1/0x2", .function = "acpi_x",
+		  .signature = "WARNING: CPU: N PID: N at drivers/acpi/x.c:N acpi_x in acpi_x", .console = "[ 1.0] WARNING" },
+		{ .attempt = 1, .boot = 1, .line = 402, .kind = "hung-task", .source = "console",
+		  .title = "INFO: task compatlab_scan:95 blocked for more than 20 seconds.", .function = "scan_fn",
+		  .module = "compatlab_sensor", .signature = "INFO: task compatlab_scan:N blocked for more than N seconds. in scan_fn [compatlab_sensor]" },
+		{ .attempt = 1, .boot = 2, .fatal = true, .line = 388, .kind = "bug", .source = "pvpanic", .title = "BUG: y" },
+	};
+	for (size_t i = 0; i < ARRAY_LENGTH(x); i++)
+		ck_assert_int_eq(store_crash_add(st, cell, &x[i]), 0);
+	struct result_run *r;
+	ck_assert_int_eq(store_read_run(st, run, &r), 0);
+	const struct result_cell *c = &r->cells[0];
+	ck_assert_uint_eq(c->n_crashes, 1);
+	ck_assert(c->crashes[0].fatal);
+	ck_assert_str_eq(c->crashes[0].title, "BUG: y");
+	ck_assert_uint_eq(c->crashes[0].line, 388);
+	ck_assert_uint_eq(c->n_reports, 2);
+	ck_assert(!c->reports[0].fatal && c->reports[0].known);
+	ck_assert_uint_eq(c->reports[0].line, 310);
+	ck_assert_ptr_null(c->reports[0].module);
+	ck_assert(!c->reports[1].fatal && !c->reports[1].known);
+	ck_assert_uint_eq(c->reports[1].boot, 1);
+	ck_assert_str_eq(c->reports[1].kind, "hung-task");
+	ck_assert_str_eq(c->reports[1].function, "scan_fn");
+	ck_assert_str_eq(c->reports[1].module, "compatlab_sensor");
+	ck_assert_str_eq(c->reports[1].signature, x[1].signature);
+	result_run_free(r);
+	store_close(st);
+
+	/* a database of schema 3 gains the columns; the crashes it holds stay crashes */
+	_cleanup_free_ char *path = xasprintf("%s/r.db", dir);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM crashes; ALTER TABLE crashes DROP COLUMN fatal;"
+				      "ALTER TABLE crashes DROP COLUMN known; ALTER TABLE crashes DROP COLUMN line;"
+				      "INSERT INTO crashes (cell_id, attempt, boot, kind, source, title, event_ms, recorded_ms)"
+				      " VALUES (1, 1, 1, 'bug', 'pvpanic', 'BUG: old', 5, 6);"
+				      "PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = open_store(dir);
+	ck_assert_int_eq(store_read_run(st, run, &r), 0);
+	ck_assert_uint_eq(r->cells[0].n_crashes, 1);
+	ck_assert_uint_eq(r->cells[0].n_reports, 0);
+	ck_assert(r->cells[0].crashes[0].fatal);
+	ck_assert_str_eq(r->cells[0].crashes[0].title, "BUG: old");
+	ck_assert_uint_eq(r->cells[0].crashes[0].line, 0);
+	result_run_free(r);
 	store_close(st);
 	remove_tree(dir);
 }
@@ -181,6 +244,7 @@ static Suite *store_suite(void)
 	TCase *tc = tcase_create("store");
 	tcase_add_test(tc, test_schema_version);
 	tcase_add_test(tc, test_cell_lifecycle);
+	tcase_add_test(tc, test_reports_round_trip);
 	tcase_add_test(tc, test_empty_store);
 	tcase_add_test(tc, test_records_survive_a_killed_writer);
 	suite_add_tcase(s, tc);

@@ -47,6 +47,9 @@ START_TEST(test_names_round_trip)
 	ck_assert(!verdict_is_product_failure(VERDICT_INFRA_ERROR));
 	ck_assert(verdict_is_product_failure(VERDICT_HANG));
 	ck_assert(verdict_is_product_failure(VERDICT_BOOT_LOOP));
+	/* a kernel report after install is the product's failure: run exits 1 */
+	ck_assert(verdict_is_product_failure(VERDICT_KERNEL_WARNING));
+	ck_assert_str_eq(verdict_name(VERDICT_KERNEL_WARNING), "KERNEL_WARNING");
 }
 END_TEST
 

@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 				break;
 			if (crashed) {
 				struct store_crash x = {
-					.attempt = attempt, .boot = b, .kind = "bug", .source = "pvpanic",
+					.attempt = attempt, .boot = b, .fatal = true, .kind = "bug", .source = "pvpanic",
 					.title = "BUG: unable to handle page fault for address: ffffd1cf800be000",
 					.module = "compatlab_sensor", .function = "compatlab_sensor_init", .reason = "Fatal exception",
 					.signature = i % 2 ? "BUG: unable to handle page fault for address: N in compatlab_sensor_init [compatlab_sensor]"
