@@ -369,6 +369,110 @@ START_TEST(test_crash_forensics)
 }
 END_TEST
 
+/* Reports the kernel survives: content "warn" makes the sensor WARN_ON at every load, "hung"
+ * leaves its scan worker blocked until the hung-task detector reports it. The guest runs on; the
+ * cell is KERNEL_WARNING with the report as evidence and in its records, on both profiles; the
+ * clean boot's own reports never count ("good" passes); a gate that blocks on KERNEL_WARNING
+ * keeps them out. */
+START_TEST(test_kernel_reports)
+{
+	struct json *report = run_matrix("kernel-reports.yaml", 1);
+	static const struct {
+		const char *content, *kind, *title, *function;
+	} want[] = {
+		{ "warn", "warning", "WARNING: CPU: ", "content_load" },
+		{ "hung", "hung-task", "INFO: task compatlab_scan:", "scan_fn" },
+	};
+	static const char *const profiles[] = { "pc-1cpu", "q35-2cpu" };
+	for (size_t p = 0; p < ARRAY_LENGTH(profiles); p++) {
+		const struct json *good = cell_of(report, profiles[p], "good");
+		ck_assert_msg(streq(json_get_string(good, "verdict", ""), "PASS"), "%s/good: %s: %s", profiles[p],
+			      json_get_string(good, "verdict", ""), json_get_string(good, "reason", ""));
+		const struct json *reports = json_get(good, "reports");
+		for (size_t k = 0; k < reports->n; k++) /* the image's own, if any: made on boot 0 too */
+			ck_assert(json_get_bool(reports->items[k], "known", false));
+		for (size_t i = 0; i < ARRAY_LENGTH(want); i++) {
+			const struct json *cell = cell_of(report, profiles[p], want[i].content);
+			const char *evidence = json_get_string(cell, "evidence", "");
+			ck_assert_msg(streq(json_get_string(cell, "verdict", ""), "KERNEL_WARNING"), "%s/%s: %s: %s", profiles[p],
+				      want[i].content, json_get_string(cell, "verdict", ""), json_get_string(cell, "reason", ""));
+			ck_assert_int_eq((int)json_get_number(cell, "boot_index", 0), 1);
+			ck_assert_uint_eq(boots_with(cell, "ok", true), 2); /* every boot reached the agent */
+			ck_assert_uint_eq(json_get(cell, "crashes")->n, 0);
+			ck_assert_msg(strstartswith(evidence, "console on boot 1: ") && strstr(evidence, want[i].title) &&
+				      strstr(evidence, want[i].function) && strstr(evidence, "[compatlab_sensor]"),
+				      "%s/%s: evidence '%s'", profiles[p], want[i].content, evidence);
+			/* a record on each boot after install, named as the kernel named it */
+			reports = json_get(cell, "reports");
+			bool on_boot[3] = { false };
+			for (size_t k = 0; k < reports->n; k++) {
+				const struct json *x = reports->items[k];
+				if (json_get_bool(x, "known", true))
+					continue;
+				const char *title = json_get_string(x, "title", "");
+				ck_assert_msg(strstartswith(title, want[i].title), "%s/%s: title '%s'", profiles[p], want[i].content, title);
+				ck_assert_str_eq(json_get_string(x, "kind", ""), want[i].kind);
+				ck_assert_str_eq(json_get_string(x, "function", ""), want[i].function);
+				ck_assert_str_eq(json_get_string(x, "module", ""), "compatlab_sensor");
+				ck_assert(!json_get_bool(x, "fatal", true));
+				ck_assert_int_gt((int)json_get_number(x, "line", 0), 0);
+				int boot = (int)json_get_number(x, "boot", -1);
+				ck_assert_msg(boot >= 1 && boot <= 2, "%s/%s: a report on boot %d", profiles[p], want[i].content, boot);
+				on_boot[boot] = true;
+			}
+			ck_assert_msg(on_boot[1] && on_boot[2], "%s/%s: reports on boot 1 %d, boot 2 %d", profiles[p],
+				      want[i].content, on_boot[1], on_boot[2]);
+		}
+	}
+	/* one group per bug across both profiles; no crash groups */
+	ck_assert_uint_eq(json_get(report, "groups")->n, 0);
+	const struct json *groups = json_get(report, "report_groups");
+	ck_assert_uint_eq(groups->n, 2);
+	for (size_t g = 0; g < groups->n; g++)
+		ck_assert_int_eq((int)json_get_number(groups->items[g], "cells", 0), 2);
+	json_free(report);
+
+	/* the cell page shows the report with its console excerpt */
+	_cleanup_free_ char *dir = xasprintf("%s/report-kr", state);
+	char *html_args[] = { "report", "-o", dir, NULL };
+	ck_assert_int_eq(compatlab(NULL, html_args), 0);
+	_cleanup_free_ char *index = xasprintf("%s/index.html", dir), *html = NULL;
+	ck_assert_int_eq(read_file(index, 8 << 20, &html, NULL), 0);
+	const char *td = strstr(html, "data-key=\"linux-test/pc-1cpu/demo-sensor/warn\" data-verdict=\"KERNEL_WARNING\"><a href=\"");
+	ck_assert_ptr_nonnull(td);
+	td = strstr(td, "href=\"") + 6;
+	_cleanup_free_ char *page = xasprintf("%s/%.*s", dir, (int)strcspn(td, "\""), td), *cell_html = NULL;
+	ck_assert_int_eq(read_file(page, 8 << 20, &cell_html, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(cell_html, "<h2>Kernel report on boot 1</h2>"));
+	ck_assert_ptr_nonnull(strstr(cell_html, "------------[ cut here ]------------"));
+	ck_assert_ptr_nonnull(strstr(html, "Kernel reports after install (2)"));
+
+	/* the JUnit validates; the gate keeps the warning versions out of the ring that blocks on it */
+	_cleanup_free_ char *junit = xasprintf("%s/junit-kr.xml", state);
+	char *junit_args[] = { "report", "--format", "junit", "-o", junit, NULL };
+	ck_assert_int_eq(compatlab(NULL, junit_args), 0);
+	_cleanup_free_ char *xmllint = xasprintf("xmllint --noout --schema %s/junit.xsd %s", TEST_DATA_DIR, junit);
+	ck_assert_int_eq(system(xmllint), 0);
+	_cleanup_free_ char *policy = xasprintf("%s/kernel-policy.yaml", state);
+	static const char policy_text[] = "name: kernel-reports\nrings:\n"
+					  "  - name: canary\n    block_on: [CRASH, BOOT_LOOP, HANG]\n"
+					  "  - name: early\n    block_on: [CRASH, BOOT_LOOP, HANG, KERNEL_WARNING]\n";
+	ck_assert_int_eq(write_file(policy, policy_text, strlen(policy_text), 0644), 0);
+	static const struct { const char *content; int exit; const char *expect; } cases[] = {
+		{ "good", 0, "PASS demo-sensor + good: may reach early" },
+		{ "warn", 1, "early: 2 KERNEL_WARNING cells" },
+		{ "hung", 1, "early: 2 KERNEL_WARNING cells" },
+	};
+	for (size_t i = 0; i < ARRAY_LENGTH(cases); i++) {
+		_cleanup_free_ char *out = NULL;
+		char *args[] = { "gate", "--policy", policy, "--content", (char *)cases[i].content, "--target", "early", NULL };
+		int rc = compatlab(&out, args);
+		ck_assert_msg(rc == cases[i].exit, "gate %s exited %d:\n%s", cases[i].content, rc, out);
+		ck_assert_msg(strstr(out, cases[i].expect), "gate %s said:\n%s", cases[i].content, out);
+	}
+}
+END_TEST
+
 /* The first metric called `name` of a cell of the JSON report, or NULL. */
 static const struct json *metric_of(const struct json *cell, const char *name)
 {
@@ -688,6 +792,12 @@ static Suite *vm_suite(void)
 	tcase_add_loop_test(perf, test_performance_under_host_load, LOAD_AFTER_INSTALL, LOAD_BEFORE_INSTALL + 1);
 	tcase_add_test(perf, test_performance_against_pinned_baseline);
 	suite_add_tcase(s, perf);
+	/* reports the kernel survives (CK_RUN_CASE=kernel-reports): KERNEL_WARNING */
+	TCase *kr = tcase_create("kernel-reports");
+	tcase_set_timeout(kr, 1500);
+	tcase_add_unchecked_fixture(kr, build_image, remove_state);
+	tcase_add_test(kr, test_kernel_reports);
+	suite_add_tcase(s, kr);
 	return s;
 }
 
