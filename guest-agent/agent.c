@@ -482,6 +482,8 @@ static bool workload_paired(double (*work)(int), int ops, struct workload_result
 			done += chunk;
 		}
 		double c = calibrate(t);
+		if (c <= 0)
+			return false;
 		r->ops += done;
 		work_s += t;
 		calib_s += t;

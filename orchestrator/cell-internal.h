@@ -19,14 +19,19 @@ enum perf_phase { PERF_BEFORE, PERF_AFTER, PERF_CONFIRM, PERF_PHASES };
 
 struct perf_rep {
 	double rate[2];       /* operations per second: process creation, file operations */
+	double control[2];    /* the same, measured at the same time in the control VM */
+	double control_calib[2];
 	double calib[2];      /* calibration units per second, measured next to each */
 	double drift;         /* |calibration rate, second half of the slices / first half - 1|: the
-			       * host's speed changed during the repetition */
+			       * host's speed changed during the repetition (the larger of both VMs') */
+	double asymmetry;     /* the faster VM's calibration rate / the slower's - 1: how differently
+			       * the host treated the cell's VM and the control */
 	double host_cpu_pressure, host_io_pressure; /* host's /proc/pressure "some" share, %; < 0 unknown */
 	double host_cpu_busy; /* host's CPU busy share, %; < 0 unknown */
 };
 
 struct perf_state {
+	struct attempt *control;            /* the control VM */
 	struct perf_rep *reps[PERF_PHASES]; /* the repetitions kept */
 	size_t n[PERF_PHASES];
 	unsigned disturbed[PERF_PHASES];    /* repetitions measured again because the host moved */
@@ -91,6 +96,7 @@ struct attempt {
 	char *evidence;
 	const char *perf_outcome; /* "pass", "regression", "inconclusive"; NULL when not measured */
 	bool interrupted;
+	bool control;             /* a performance plan's control VM, not the cell's own */
 };
 
 /* True once the run is being stopped (the attempt is then interrupted). */
@@ -119,6 +125,15 @@ void reports_install_begins(struct attempt *a);
 void reports_judge(struct attempt *a);
 void reports_state_clear(struct reports_state *rs);
 
+/* A performance plan's control VM: the same image and hardware, never given the sensor, started
+ * beside the cell's own (cell-perf.c pairs every repetition with it). Its crashes are not
+ * recorded as the cell's. NULL when it did not start (logged). */
+struct attempt *cell_control_start(struct attempt *a);
+/* Waits for the control's agent. 0, or -EIO with *why. */
+int cell_control_ready(struct attempt *c, char **why);
+/* Destroys the control VM and frees it; NULL is fine. */
+void cell_control_stop(struct attempt *c);
+
 /* cell-perf.c */
 /* The guest at rest: memory, CPU busy share (performance plans) and, after install, the kernel
  * modules the install added. Only these metrics are lost when the guest does not answer. */
@@ -137,9 +152,12 @@ struct perf_round {
 	bool valid;
 	struct stats_comparison stats;
 	double slowdown, low, high; /* fractions: 0.25 = 25 % slower; 95 % interval */
-	double host_speed;          /* the calibration's change between the phases: what was divided out */
+	double host_speed;          /* the calibration's change between the phases: how much the host moved */
 };
-/* Compares the paired figures (rate / calibration) of workload `kind` (0 processes, 1 files).
+/* A repetition's figure for workload `kind` (0 processes, 1 files): each VM's rate in units of
+ * the speed the host gave it then (its calibration), the cell's against the control's. */
+double perf_pair(const struct perf_rep *r, int kind);
+/* Compares the paired figures of workload `kind`.
  * -EINVAL with fewer than 3 repetitions on a side. */
 int perf_compare_pairs(const struct perf_rep *before, size_t nb, const struct perf_rep *after, size_t na, int kind,
 		       struct perf_round *out);

@@ -2,19 +2,19 @@
  * cell-perf.c: the sensor's cost, measured so that the host's load cancels out.
  *
  * The before and after phases of a cell run minutes apart, and a shared host changes speed by
- * far more than any threshold in that time. So every figure is a pair measured together: the
- * agent runs each workload in slices, each slice followed at once by a calibration of the same
- * length that no sensor hooks (arithmetic and getppid), and a repetition's figure is the
- * workload's rate divided by the calibration's rate next to it: the operation's cost in units
- * of whatever speed the host gave the guest at that moment. Before and after are compared on
- * those paired ratios.
+ * far more than any threshold in that time. So every figure is a pair measured together: a
+ * control VM (the same image and hardware, never given the sensor; cell.c starts it beside the
+ * cell's own) runs the same workload at the same moment, and a repetition's figure is the cell's
+ * rate divided by the control's. Before install both VMs are clean (the ratio is the two VMs'
+ * own difference); after install only the cell's has the sensor. Whatever the host does to both
+ * at once, a busy neighbour or a slow disk, divides out.
  *
  *   phase:  warm-up (discarded), then repetitions until plan.workload_reps are kept
- *   each:   host load read ─► agent "workload 1 OPS" ─► host load read
- *           the calibration's rate moved by > PERF_DRIFT_MAX between its halves
- *           (the host's speed changed while it ran) ─► disturbed: measured again,
- *           at most workload_reps extra times a phase, then the comparison is inconclusive
- *   judge:  slowdown = median(paired before) / median(paired after) - 1, 95 % bootstrap
+ *   each:   host load read ─► agent "workload 1 OPS" in both VMs at once ─► host load read
+ *           the host gave one VM more than twice the other's speed (their calibrations, run
+ *           after each workload slice, side by side) ─► disturbed: measured again, at most
+ *           workload_reps extra times a phase, then the comparison is inconclusive
+ *   judge:  slowdown = median(pairs before) / median(pairs after) - 1, 95 % bootstrap
  *           interval over the pairs, Mann-Whitney p
  *           interval wholly above the threshold ─► a second round after install (no
  *           reinstall) must show it again ─► PERF_REGRESSION, else inconclusive
@@ -31,9 +31,9 @@
 #include <errno.h>
 #include <string.h>
 
-/* The calibration's rate may change this much between the halves of a repetition before the host
- * counts as having changed speed under it (idle here: up to about 40 %; see README, Performance). */
-#define PERF_DRIFT_MAX 0.50
+/* The host may give one VM of a pair up to this much more speed than the other (their
+ * calibrations side by side) before the pair no longer compares like with like. */
+#define PERF_ASYMMETRY_MAX 1.0
 #define WORKLOAD_CALL_MS 600000
 #define MODULES_MAX 512
 
@@ -138,18 +138,11 @@ static double share(int64_t before, int64_t after, double span)
 	return v > 100 ? 100 : v;
 }
 
-/* One repetition through the agent, with the host's load around it. 0, -EBADMSG for an answer
- * out of range, or the agent call's error. */
-static int measure_rep(struct attempt *a, struct perf_rep *rep, bool warm_up, char **why)
+/* One workload call's figures: rates, calibration rates and drift. 0, or an error with *why. */
+static int workload_call(struct attempt *a, const char *args, double rate[2], double calib[2], double *drift, char **why)
 {
-	const struct plan *plan = &a->env->matrix->plan;
-	const struct lab_ops *ops = a->env->lab->ops;
-	struct lab_host_load l0, l1;
-	bool load = ops->host_load && ops->host_load(a->env->lab, &l0) == 0;
-	_cleanup_free_ char *args = xasprintf("workload 1 %u", warm_up ? (plan->workload_ops + 1) / 2 : plan->workload_ops);
 	struct json *ans = NULL;
 	int r = cell_agent_call(a, args, WORKLOAD_CALL_MS, &ans, why);
-	load = load && ops->host_load(a->env->lab, &l1) == 0;
 	const struct json *reps = json_get(ans, "reps");
 	if (r != 0 || !reps || reps->type != JSON_ARRAY || reps->n != 1) {
 		if (!*why)
@@ -158,22 +151,76 @@ static int measure_rep(struct attempt *a, struct perf_rep *rep, bool warm_up, ch
 		return r < 0 ? r : -EIO;
 	}
 	const struct json *j = reps->items[0];
-	*rep = (struct perf_rep){ .host_cpu_pressure = -1, .host_io_pressure = -1, .host_cpu_busy = -1 };
 	for (int k = 0; k < 2; k++) {
-		rep->rate[k] = json_get_number(j, kinds[k].key, -1);
-		rep->calib[k] = json_get_number(j, kinds[k].calib_key, -1);
-		if (!(rep->rate[k] > 0 && rep->rate[k] < 1e9 && rep->calib[k] > 0 && rep->calib[k] < 1e12)) {
+		rate[k] = json_get_number(j, kinds[k].key, -1);
+		calib[k] = json_get_number(j, kinds[k].calib_key, -1);
+		if (!(rate[k] > 0 && rate[k] < 1e9 && calib[k] > 0 && calib[k] < 1e12)) {
 			*why = xasprintf("the agent's workload answered %s out of range", kinds[k].key);
 			json_free(ans);
 			return -EBADMSG;
 		}
 	}
-	rep->drift = json_get_number(j, "calib_drift", -1);
+	*drift = json_get_number(j, "calib_drift", -1);
 	json_free(ans);
-	if (!(rep->drift >= 0 && rep->drift < 1e6)) {
+	if (!(*drift >= 0 && *drift < 1e6)) {
 		*why = xstrdup("the agent's workload answered calib_drift out of range");
 		return -EBADMSG;
 	}
+	return 0;
+}
+
+struct control_call {
+	struct attempt *control;
+	const char *args;
+	double rate[2], calib[2], drift;
+	char *why;
+	int r;
+};
+
+static void *control_thread(void *data)
+{
+	struct control_call *c = data;
+	c->r = workload_call(c->control, c->args, c->rate, c->calib, &c->drift, &c->why);
+	return NULL;
+}
+
+/* One repetition: the same workload in the cell's VM and in the control VM at the same moment,
+ * with the host's load around it. 0; -EAGAIN when the control failed (*why); or the cell's own
+ * call's error. */
+static int measure_rep(struct attempt *a, struct perf_rep *rep, bool warm_up, char **why)
+{
+	const struct plan *plan = &a->env->matrix->plan;
+	const struct lab_ops *ops = a->env->lab->ops;
+	struct lab_host_load l0, l1;
+	_cleanup_free_ char *args = xasprintf("workload 1 %u", warm_up ? (plan->workload_ops + 1) / 2 : plan->workload_ops);
+	struct control_call ctl = { .control = a->perf.control, .args = args };
+	pthread_t thread;
+	*rep = (struct perf_rep){ .host_cpu_pressure = -1, .host_io_pressure = -1, .host_cpu_busy = -1 };
+	bool load = ops->host_load && ops->host_load(a->env->lab, &l0) == 0;
+	if (pthread_create(&thread, NULL, control_thread, &ctl) != 0) {
+		*why = xstrdup("cannot start the control VM's thread");
+		return -EAGAIN;
+	}
+	double drift;
+	int r = workload_call(a, args, rep->rate, rep->calib, &drift, why);
+	pthread_join(thread, NULL);
+	load = load && ops->host_load(a->env->lab, &l1) == 0;
+	if (r < 0 || ctl.r < 0) {
+		if (r >= 0) {
+			*why = xasprintf("the control VM: %s", ctl.why ? ctl.why : "its workload failed");
+			r = -EAGAIN;
+		}
+		free(ctl.why);
+		return r;
+	}
+	for (int k = 0; k < 2; k++) {
+		rep->control[k] = ctl.rate[k];
+		rep->control_calib[k] = ctl.calib[k];
+	}
+	rep->drift = drift > ctl.drift ? drift : ctl.drift;
+	/* how differently the host treated the two VMs: their calibrations side by side */
+	double mine = rep->calib[0] + rep->calib[1], theirs = ctl.calib[0] + ctl.calib[1];
+	rep->asymmetry = (mine > theirs ? mine / theirs : theirs / mine) - 1;
 	if (load) {
 		double span_us = (double)(l1.mono_ms - l0.mono_ms) * 1000;
 		rep->host_cpu_pressure = share(l0.psi_cpu_us, l1.psi_cpu_us, span_us);
@@ -192,16 +239,29 @@ static void store_rep(struct attempt *a, enum perf_phase phase, const struct per
 		_cleanup_free_ char *name = xasprintf("%s%s", kinds[k].metric, sfx);
 		_cleanup_free_ char *method = xasprintf("guest: %s, %u per repetition, %s", kinds[k].what, plan->workload_ops, what);
 		store_metric_add(st, a->cell_id, a->number, name, rep->rate[k], "1/s", method);
+		_cleanup_free_ char *cname = xasprintf("%s.control%s", kinds[k].metric, sfx);
+		_cleanup_free_ char *cmethod = xasprintf("control VM (same image and hardware, no sensor): %s, %u per "
+							 "repetition, at the same time as the cell's, %s", kinds[k].what,
+							 plan->workload_ops, what);
+		store_metric_add(st, a->cell_id, a->number, cname, rep->control[k], "1/s", cmethod);
 		_cleanup_free_ char *pname = xasprintf("%s.paired%s", kinds[k].metric, sfx);
-		_cleanup_free_ char *pmethod = xasprintf("guest: %s per 1,000 units of the calibration run next to each slice "
-							 "(the host's speed at that moment), %s", kinds[k].what, what);
-		store_metric_add(st, a->cell_id, a->number, pname, rep->rate[k] / rep->calib[k] * 1000, "per 1k units", pmethod);
+		_cleanup_free_ char *pmethod = xasprintf("(the cell's rate / its calibration) / (the control VM's rate / its "
+							 "calibration), in the same repetition: %s, %s", kinds[k].what, what);
+		store_metric_add(st, a->cell_id, a->number, pname, perf_pair(rep, k), "ratio", pmethod);
+		_cleanup_free_ char *sname = xasprintf("%s.speeds%s", kinds[k].metric, sfx);
+		store_metric_add(st, a->cell_id, a->number, sname, rep->calib[k] / rep->control_calib[k], "ratio",
+				 "the cell's calibration rate / the control VM's, next to this workload: how much more "
+				 "speed the host gave the cell's VM");
 	}
 	_cleanup_free_ char *speed = xasprintf("host_speed%s", sfx), *drift = xasprintf("calib_drift%s", sfx);
 	store_metric_add(st, a->cell_id, a->number, speed, (rep->calib[0] + rep->calib[1]) / 2, "units/s",
-			 "guest: calibration (arithmetic and getppid, hooked by no sensor) run after each workload slice");
+			 "guest: calibration (arithmetic, getppid, page faults; hooked by no sensor) run after each workload slice");
+	_cleanup_free_ char *asym = xasprintf("pair_asymmetry%s", sfx);
+	store_metric_add(st, a->cell_id, a->number, asym, rep->asymmetry * 100, "%",
+			 "the faster VM's calibration rate / the slower's - 1, in the same repetition");
 	store_metric_add(st, a->cell_id, a->number, drift, rep->drift * 100, "%",
-			 "guest: calibration rate in the second half of the repetition's slices against the first half");
+			 "guest: calibration rate in the second half of the repetition's slices against the first half "
+			 "(the larger of the cell's and the control VM's)");
 	static const struct {
 		const char *name, *method;
 		size_t offset;
@@ -232,10 +292,15 @@ int perf_measure(struct attempt *a, enum perf_phase phase)
 	p->n[phase] = 0;
 	p->disturbed[phase] = 0;
 	log_info("%s: workload %s: %u repetitions (%s)", a->key, phase_name[phase], want, phase_what(a, phase));
+	char *why = NULL;
+	if (!p->control || cell_control_ready(p->control, &why) < 0) {
+		infra(a, "the control VM did not come up: %s", why ? why : "not started");
+		free(why);
+		return -EIO;
+	}
 	/* the first run after a boot pays for cold caches: it warms them and is not kept */
 	for (unsigned call = 0; call <= max_calls && p->n[phase] < want && !cell_stopping(a); call++) {
 		struct perf_rep rep;
-		char *why = NULL;
 		int r = measure_rep(a, &rep, call == 0, &why);
 		if (r < 0) {
 			pthread_mutex_lock(&a->lock);
@@ -250,13 +315,13 @@ int perf_measure(struct attempt *a, enum perf_phase phase)
 			free(why);
 			return -EIO;
 		}
-		free(why);
 		if (call == 0)
 			continue;
-		if (rep.drift > PERF_DRIFT_MAX) {
+		if (rep.asymmetry > PERF_ASYMMETRY_MAX) {
 			p->disturbed[phase]++;
-			log_info("%s: repetition disturbed: the host's speed changed by %.0f%% within it (host CPU pressure "
-				 "%.0f%%); measuring again", a->key, rep.drift * 100, rep.host_cpu_pressure);
+			log_info("%s: repetition disturbed (the host gave one VM %.0f%% more speed than the other; host CPU "
+				 "pressure %.0f%%, I/O pressure %.0f%%); measuring again", a->key, rep.asymmetry * 100,
+				 rep.host_cpu_pressure, rep.host_io_pressure);
 			continue;
 		}
 		p->reps[phase][p->n[phase]++] = rep;
@@ -264,11 +329,16 @@ int perf_measure(struct attempt *a, enum perf_phase phase)
 	}
 	if (p->disturbed[phase]) {
 		_cleanup_free_ char *name = xasprintf("perf_disturbed%s", phase_suffix[phase]);
-		_cleanup_free_ char *method = xasprintf("repetitions measured again: calibration slices more than %.0f%% apart",
-							PERF_DRIFT_MAX * 100);
+		_cleanup_free_ char *method = xasprintf("repetitions measured again: the host gave one VM of the pair more "
+							"than %.0f%% more speed than the other", PERF_ASYMMETRY_MAX * 100);
 		store_metric_add(a->env->store, a->cell_id, a->number, name, p->disturbed[phase], "", method);
 	}
 	return 0;
+}
+
+double perf_pair(const struct perf_rep *r, int kind)
+{
+	return (r->rate[kind] / r->calib[kind]) / (r->control[kind] / r->control_calib[kind]);
 }
 
 int perf_compare_pairs(const struct perf_rep *before, size_t nb, const struct perf_rep *after, size_t na, int kind,
@@ -280,11 +350,11 @@ int perf_compare_pairs(const struct perf_rep *before, size_t nb, const struct pe
 	_cleanup_free_ double *b = xcalloc(nb, sizeof(double)), *a = xcalloc(na, sizeof(double));
 	_cleanup_free_ double *cb = xcalloc(nb, sizeof(double)), *ca = xcalloc(na, sizeof(double));
 	for (size_t i = 0; i < nb; i++) {
-		b[i] = before[i].rate[kind] / before[i].calib[kind];
+		b[i] = perf_pair(&before[i], kind);
 		cb[i] = before[i].calib[kind];
 	}
 	for (size_t i = 0; i < na; i++) {
-		a[i] = after[i].rate[kind] / after[i].calib[kind];
+		a[i] = perf_pair(&after[i], kind);
 		ca[i] = after[i].calib[kind];
 	}
 	if (stats_compare_rates(b, nb, a, na, &out->stats) < 0)
@@ -325,9 +395,9 @@ static struct perf_round compare(struct attempt *a, enum perf_phase phase, int k
 		return r;
 	const char *round = phase == PERF_CONFIRM ? ".confirm" : "";
 	_cleanup_free_ char *name = xasprintf("%s%s.slowdown", kinds[k].metric, round);
-	_cleanup_free_ char *method = xasprintf("paired: median(rate/calibration) before / after - 1; 95%% bootstrap CI "
+	_cleanup_free_ char *method = xasprintf("paired: median(rate / control VM's rate) before / after - 1; 95%% bootstrap CI "
 						"[%+.1f%%, %+.1f%%]; Mann-Whitney p=%.3g; %zu and %zu repetitions; host "
-						"speed %+.1f%% between the phases (divided out); threshold %.0f%%",
+						"speed %+.1f%% between the phases (divided out by the pairs); threshold %.0f%%",
 						r.low * 100, r.high * 100, r.stats.p_value, p->n[PERF_BEFORE], p->n[phase],
 						r.host_speed * 100, plan->perf_threshold * 100);
 	store_metric_add(a->env->store, a->cell_id, a->number, name, r.slowdown * 100, "%", method);
@@ -337,7 +407,7 @@ static struct perf_round compare(struct attempt *a, enum perf_phase phase, int k
 	store_metric_add(a->env->store, a->cell_id, a->number, hi, r.high * 100, "%", "95% bootstrap CI over the pairs, upper bound");
 	store_metric_add(a->env->store, a->cell_id, a->number, pname, r.stats.p_value, "", "Mann-Whitney U, two-sided, on the pairs");
 	store_metric_add(a->env->store, a->cell_id, a->number, sname, r.host_speed * 100, "%",
-			 "change of the calibration's median rate between the phases: the host's speed, divided out");
+			 "change of the calibration's median rate between the phases: how far the host's speed moved");
 	log_info("%s: %s%s %+.1f%% (95%% CI %+.1f%% to %+.1f%%, p=%.3g; host speed %+.1f%%)", a->key, kinds[k].metric,
 		 round, r.slowdown * 100, r.low * 100, r.high * 100, r.stats.p_value, r.host_speed * 100);
 	return r;
@@ -356,9 +426,9 @@ static char *too_busy(const struct attempt *a)
 	for (int ph = 0; ph < PERF_PHASES; ph++) {
 		if (!p->reps[ph] || p->n[ph] >= a->env->matrix->plan.workload_reps)
 			continue;
-		return xasprintf("the host was too busy %s: %u of %zu repetitions disturbed (its speed changed by more "
-				 "than %.0f%% within them)", ph == PERF_CONFIRM ? "in the second round" : phase_name[ph], p->disturbed[ph],
-				 p->n[ph] + p->disturbed[ph], PERF_DRIFT_MAX * 100);
+		return xasprintf("the host was too busy %s: %u of %zu repetitions disturbed (it gave one VM of the pair "
+				 "more than %.0f%% more speed than the other)", ph == PERF_CONFIRM ? "in the second round"
+				 : phase_name[ph], p->disturbed[ph], p->n[ph] + p->disturbed[ph], PERF_ASYMMETRY_MAX * 100);
 	}
 	return NULL;
 }
@@ -430,6 +500,7 @@ int perf_judge(struct attempt *a)
 
 void perf_state_clear(struct perf_state *p)
 {
+	cell_control_stop(p->control);
 	for (int ph = 0; ph < PERF_PHASES; ph++)
 		free(p->reps[ph]);
 	free(p->baseline_what);

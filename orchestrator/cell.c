@@ -293,8 +293,10 @@ static void on_domain_event(const struct lab_event *ev, void *data)
 	pthread_mutex_lock(&a->lock);
 	bool crash = ev->kind == LAB_EVENT_CRASHED || (ev->kind == LAB_EVENT_REBOOT && !a->reboot_requested);
 	if (crash && !a->crashed) {
-		/* a guest that resets by itself after a panic, without a panic device, shows as a REBOOT */
-		record_crash(a, a->boot, ev, ev->kind == LAB_EVENT_CRASHED ? "pvpanic" : "reboot");
+		/* a guest that resets by itself after a panic, without a panic device, shows as a REBOOT;
+		 * a control VM's crash is not the cell's */
+		if (!a->control)
+			record_crash(a, a->boot, ev, ev->kind == LAB_EVENT_CRASHED ? "pvpanic" : "reboot");
 		a->crashed = true;
 		if (a->session)
 			a->env->transport->interrupt(a->session);
@@ -829,6 +831,54 @@ static int install_baseline(struct attempt *a)
 	return r;
 }
 
+struct attempt *cell_control_start(struct attempt *a)
+{
+	struct attempt *c = xzalloc(sizeof(*c));
+	*c = (struct attempt){
+		.env = a->env, .cell = a->cell, .cell_id = a->cell_id, .number = a->number, .img = a->img, .hw = a->hw,
+		.key = xasprintf("%s (control)", a->key), .dir = xasprintf("%s/control", a->dir),
+		.domain_name = xasprintf("%s-ctl", a->domain_name), .control = true,
+	};
+	pthread_mutex_init(&c->lock, NULL);
+	if (provision(c) < 0) {
+		log_warnx("%s: %s", c->key, c->reason);
+		cell_control_stop(c);
+		return NULL;
+	}
+	return c;
+}
+
+int cell_control_ready(struct attempt *c, char **why)
+{
+	int64_t ready_ms;
+	if (c->session)
+		return 0;
+	enum wait_result w = wait_agent(c, 0, &ready_ms);
+	if (w == WAIT_READY) {
+		log_info("%s: agent ready", c->key);
+		return 0;
+	}
+	*why = xasprintf("%s", w == WAIT_CRASHED ? "it crashed" : w == WAIT_HUNG ? "no agent by the deadline"
+							 : c->reason ? c->reason : "it failed");
+	return -EIO;
+}
+
+void cell_control_stop(struct attempt *c)
+{
+	if (!c)
+		return;
+	teardown(c);
+	free(c->key);
+	free(c->dir);
+	free(c->domain_name);
+	free(c->overlay);
+	free(c->console);
+	free(c->reason);
+	free(c->evidence);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
 static void attempt_run(struct attempt *a)
 {
 	const struct plan *plan = &a->env->matrix->plan;
@@ -842,6 +892,11 @@ static void attempt_run(struct attempt *a)
 	}
 	if (provision(a) < 0)
 		return;
+	/* a performance plan's control VM boots beside the cell's own */
+	if (plan->workload_reps && !(a->perf.control = cell_control_start(a))) {
+		infra(a, "the control VM for the performance comparison did not start");
+		return;
+	}
 
 	/* boot 0: the clean image must come up before anything is installed */
 	enum boot_outcome o = run_boot(a, 0, &failed);

@@ -569,9 +569,10 @@ static void put_perf_table(struct strbuf *sb, const struct result_cell *c)
 	}
 	strbuf_puts(sb, "<h2>Performance</h2>\n<p class=\"meta\">Baseline: ");
 	put(sb, what ? what + strlen(BOOT_BASELINE_PREFIX) : "before install, in the same VM", 300);
-	strbuf_printf(sb, ". Each repetition pairs the workload with a calibration run next to it in time; the slowdown "
-			  "is computed on those pairs, so the host's own change of speed (shown) is divided out. "
-			  "Threshold %.0f%%; outcome: ", threshold);
+	strbuf_printf(sb, ". Each repetition runs the workload in this cell's VM and in a control VM without the sensor "
+			  "at the same moment; the slowdown is computed on those pairs, so what the host did to both "
+			  "(its change of speed between the phases is shown) divides out. Threshold %.0f%%; outcome: ",
+		      threshold);
 	put(sb, c->perf ? c->perf : "not judged", 32);
 	strbuf_puts(sb, ".</p>\n");
 	if (rows.len)

@@ -1,14 +1,15 @@
-/* test-perf.c: performance judged on pairs: a host that changes speed between the phases moves
- * raw rates but not the paired figures; a real slowdown moves both; the outcome table. */
+/* test-perf.c: performance judged on pairs (the cell's VM against a control VM at the same
+ * moment): a host that changes speed between the phases moves raw rates but not the pairs; a
+ * real slowdown moves both; the outcome table. */
 #include <errno.h>
 #include <math.h>
 
 #include "cell-internal.h"
 #include "test-common.h"
 
-/* n repetitions of a workload that runs at `rate` when the host gives the guest 1000 calibration
- * units per second, measured while it gives `speed`: the host's speed wobbles +-4 % (a fixed
- * sequence), the workload rides on it with +-1 % noise of its own. */
+/* n repetitions of a workload that runs at `rate` (100 without a sensor) when the host gives the
+ * guests 1000 calibration units per second, measured while it gives `speed`: the host's speed
+ * wobbles +-4 % (a fixed sequence), both VMs' workloads ride on it with +-1 % noise of their own. */
 static void reps(struct perf_rep *out, size_t n, double rate, double speed, unsigned seed)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -17,7 +18,9 @@ static void reps(struct perf_rep *out, size_t n, double rate, double speed, unsi
 		for (int k = 0; k < 2; k++) {
 			/* the workload rides on the host's speed of the moment; its own noise is smaller */
 			out[i].rate[k] = rate * host / 1000 * (1 + 0.01 * cos((double)(i + k)));
-			out[i].calib[k] = host;
+			/* the control VM: the same workload without a sensor, at the same moment */
+			out[i].control[k] = 100 * host / 1000 * (1 + 0.01 * sin((double)(i * 3 + k)));
+			out[i].calib[k] = out[i].control_calib[k] = host;
 		}
 		out[i].drift = 0.05;
 		out[i].host_cpu_pressure = out[i].host_io_pressure = out[i].host_cpu_busy = -1;
@@ -45,6 +48,18 @@ START_TEST(test_pairs_cancel_the_host)
 	ck_assert_int_eq(perf_compare_pairs(before, 7, after, 7, 1, &r), 0);
 	ck_assert_msg(fabs(r.slowdown - 1) < 0.1, "slowdown %.3f", r.slowdown);
 	ck_assert_msg(r.low > 0.25, "interval %.3f..%.3f", r.low, r.high);
+
+	/* the host gives the control VM half the cell's speed before install: each VM's rate counts in
+	 * its own calibration's units, so the pairs still say "no slowdown" */
+	reps(before, 7, 100, 1000, 5);
+	reps(after, 7, 100, 700, 6);
+	for (size_t i = 0; i < 7; i++)
+		for (int k = 0; k < 2; k++) {
+			before[i].control[k] /= 2;
+			before[i].control_calib[k] /= 2;
+		}
+	ck_assert_int_eq(perf_compare_pairs(before, 7, after, 7, 0, &r), 0);
+	ck_assert_msg(fabs(r.slowdown) < 0.05, "slowdown %.3f with an asymmetric host", r.slowdown);
 
 	ck_assert_int_eq(perf_compare_pairs(before, 2, after, 7, 0, &r), -EINVAL);
 	ck_assert(!r.valid);
