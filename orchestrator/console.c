@@ -823,6 +823,32 @@ char *crash_signature(const char *title, const char *function, const char *modul
 				continue;
 			}
 		}
+		/* an absolute path is where the module was built, not what broke: keep its last part */
+		if (*p == '/' && (p == title || p[-1] == ' ')) {
+			const char *end = p + strcspn(p, " "), *last = p;
+			for (const char *q = p; q < end; q++)
+				if (*q == '/')
+					last = q + 1;
+			p = last;
+			continue;
+		}
+		/* compiler clones are the same function: f.isra.0, f.constprop.3, f.part.1, f.cold */
+		if (*p == '.' && p > title && is_word(p[-1])) {
+			static const char *const clones[] = { ".isra.", ".constprop.", ".part.", ".cold" };
+			size_t k;
+			for (k = 0; k < ARRAY_LENGTH(clones); k++)
+				if (strncmp(p, clones[k], strlen(clones[k])) == 0)
+					break;
+			if (k < ARRAY_LENGTH(clones)) {
+				const char *q = p + strlen(clones[k]);
+				while (*q >= '0' && *q <= '9')
+					q++;
+				if (!is_word(*q) || *q == '.') {
+					p = q;
+					continue;
+				}
+			}
+		}
 		/* "CPU: 3 PID: 12 Comm: x" trailers say where, not what */
 		if (strncmp(p, " CPU: ", 6) == 0 || strncmp(p, " PID: ", 6) == 0 || strncmp(p, " Comm: ", 7) == 0) {
 			/* "WARNING: CPU: 1 PID: 23 at x.c:12 f": the place goes on after them */

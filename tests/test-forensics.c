@@ -185,6 +185,15 @@ START_TEST(test_signatures)
 		  "acme_list_walk", "acme_sensor",
 		  "general protection fault, probably for non-canonical address N: N [#N] PREEMPT SMP NOPTI in acme_list_walk [acme_sensor]" },
 		{ "Oops: 0000 [#1] PREEMPT SMP NOPTI CPU: 0 PID: 12 Comm: x", NULL, "ext4", "Oops: N [#N] PREEMPT SMP NOPTI [ext4]" },
+		/* an out-of-tree module's build directory and the compiler's clones are not the bug */
+		{ "WARNING: CPU: 0 PID: 147 at /var/tmp/b1/demo-sensor/compatlab_sensor.c:310 content_load.isra.0.cold+0x189/0x2f9 "
+		  "[compatlab_sensor]", "content_load", "compatlab_sensor",
+		  "WARNING: at compatlab_sensor.c:N content_load+N/N [compatlab_sensor] in content_load [compatlab_sensor]" },
+		{ "WARNING: CPU: 3 PID: 9 at /home/ci/build/compatlab_sensor.c:310 content_load.constprop.2+0x10/0x20 "
+		  "[compatlab_sensor]", "content_load", "compatlab_sensor",
+		  "WARNING: at compatlab_sensor.c:N content_load+N/N [compatlab_sensor] in content_load [compatlab_sensor]" },
+		{ "kernel BUG at drivers/misc/acme/rules.c:312!", "acme_rules_load.part.0", NULL,
+		  "kernel BUG at drivers/misc/acme/rules.c:N! in acme_rules_load.part.0" },
 	};
 	for (size_t i = 0; i < ARRAY_LENGTH(s); i++) {
 		_cleanup_free_ char *sig = crash_signature(s[i].title, s[i].function, s[i].module);
