@@ -441,6 +441,10 @@ static char *explain(const struct attempt *a, const char *outcome, const struct 
 	struct strbuf why;
 	strbuf_init(&why);
 	for (int k = 0; k < 2; k++) {
+		if (!first[k].valid) {
+			strbuf_printf(&why, "%s%s could not be compared", why.len ? "; " : "", kinds[k].what);
+			continue;
+		}
 		bool regressed = second && exceeded(&first[k], thr) && exceeded(&second[k], thr);
 		bool unconfirmed = second && exceeded(&first[k], thr) && !exceeded(&second[k], thr);
 		if (streq(outcome, "regression") ? !regressed : !(unconfirmed || (!second && unsure(&first[k], thr))))
