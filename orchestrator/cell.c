@@ -884,12 +884,6 @@ static void attempt_run(struct attempt *a)
 	const struct plan *plan = &a->env->matrix->plan;
 	bool failed;
 
-	if (!package_content_fits(a->content, a->sensor)) {
-		cell_conclude(a, VERDICT_INSTALL_FAILED, 0,
-			 xasprintf("content %s is not for sensor %s %s", a->content->name, a->sensor->name, a->sensor->version),
-			 xasprintf("content %s %s requires sensor %s", a->content->name, a->content->version, a->content->sensor));
-		return;
-	}
 	if (provision(a) < 0)
 		return;
 	/* a performance plan's control VM boots beside the cell's own */

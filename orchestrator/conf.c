@@ -92,6 +92,13 @@ void conf_free(struct conf_doc *doc)
 
 yaml_node_t *conf_root(struct conf_doc *doc) { return yaml_document_get_root_node(&doc->doc); }
 
+struct conf_pos conf_pos_of(yaml_node_t *node)
+{
+	if (!node)
+		return (struct conf_pos){ 0, 0 };
+	return (struct conf_pos){ (int)node->start_mark.line + 1, (int)node->start_mark.column + 1 };
+}
+
 int conf_fail(struct conf_doc *doc, yaml_node_t *node, struct conf_error *err, const char *fmt, ...)
 {
 	if (!err || err->reason)
@@ -100,9 +107,8 @@ int conf_fail(struct conf_doc *doc, yaml_node_t *node, struct conf_error *err, c
 	va_start(ap, fmt);
 	_cleanup_free_ char *reason = xvasprintf(fmt, ap);
 	va_end(ap);
-	int line = node ? (int)node->start_mark.line + 1 : 0;
-	int col = node ? (int)node->start_mark.column + 1 : 0;
-	return conf_error_set(err, doc->file, line, col, "%s", reason);
+	struct conf_pos pos = conf_pos_of(node);
+	return conf_error_set(err, doc->file, pos.line, pos.column, "%s", reason);
 }
 
 const char *conf_scalar(yaml_node_t *node)

@@ -14,6 +14,11 @@ struct conf_error {
 	char *reason;
 };
 
+/* Where a value sits in its file (1-based; 0 when unknown). */
+struct conf_pos {
+	int line, column;
+};
+
 void conf_error_clear(struct conf_error *err);
 /* Sets err (first error wins) and returns -EINVAL. */
 int conf_error_set(struct conf_error *err, const char *file, int line, int column,
@@ -35,6 +40,8 @@ int conf_load_buffer(const char *name, const char *data, size_t len, struct conf
 void conf_free(struct conf_doc *doc);
 
 yaml_node_t *conf_root(struct conf_doc *doc);
+/* The node's position (zero for NULL). */
+struct conf_pos conf_pos_of(yaml_node_t *node);
 /* Error positioned at a node. Returns -EINVAL. */
 int conf_fail(struct conf_doc *doc, yaml_node_t *node, struct conf_error *err,
 	      const char *fmt, ...) PRINTF_LIKE(4, 5);

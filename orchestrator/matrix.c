@@ -44,8 +44,10 @@ static int parse_images(struct matrix *m, struct conf_doc *doc, yaml_node_t *seq
 		return r;
 	m->n_images = conf_seq_len(seq);
 	m->images = xcalloc(m->n_images, sizeof(char *));
+	m->image_pos = xcalloc(m->n_images, sizeof(*m->image_pos));
 	for (size_t i = 0; i < m->n_images; i++) {
 		yaml_node_t *item = conf_seq_item(doc, seq, i);
+		m->image_pos[i] = conf_pos_of(item);
 		const char *v = conf_scalar(item);
 		if (!v || !*v)
 			return conf_fail(doc, item, err, "each image must be an image name from the catalog");
@@ -122,6 +124,7 @@ static int parse_package(struct conf_doc *doc, yaml_node_t *item, const char *wh
 	    (r = check_name(doc, item, "name", pkg->name, err)) < 0 ||
 	    (r = conf_string(doc, item, "package", true, &pkg->package, err)) < 0)
 		return r;
+	pkg->pos = conf_pos_of(conf_get(doc, item, "package"));
 	return 0;
 }
 
@@ -362,6 +365,7 @@ void matrix_free(struct matrix *m)
 	for (size_t i = 0; i < m->n_images; i++)
 		free(m->images[i]);
 	free(m->images);
+	free(m->image_pos);
 	for (size_t i = 0; i < m->n_hardware; i++) {
 		free(m->hardware[i].name);
 		free(m->hardware[i].machine);

@@ -23,6 +23,7 @@ struct hardware_profile {
 struct matrix_package {
 	char *name;
 	char *package;
+	struct conf_pos pos; /* of the package path in the matrix file */
 };
 
 /* Glob patterns over the four axes; NULL matches everything. */
@@ -56,6 +57,7 @@ struct matrix {
 	char *dir; /* directory of file, for relative package paths */
 	char *name;
 	char **images;
+	struct conf_pos *image_pos; /* each image name's place in the file */
 	size_t n_images;
 	struct hardware_profile *hardware;
 	size_t n_hardware;

@@ -2,6 +2,7 @@
  * schedules cells on worker threads (the plan's concurrency), and records the run. */
 #include "run.h"
 #include "cell.h"
+#include "inputs.h"
 #include "log.h"
 #include "sha256.h"
 
@@ -150,50 +151,10 @@ static void *worker(void *data)
 	return NULL;
 }
 
-static char *resolve_package(const struct matrix *m, const char *packages_dir, const char *path)
+static void record_package(struct store *st, int64_t run_id, const struct package *p, const char *role)
 {
-	if (path[0] == '/')
-		return xstrdup(path);
-	char *p = path_join(m->dir, path);
-	if (access(p, R_OK) == 0 || !packages_dir)
-		return p;
-	char *q = path_join(packages_dir, path);
-	if (access(q, R_OK) == 0) {
-		free(p);
-		return q;
-	}
-	free(q);
-	return p;
-}
-
-/* Opens the matrix's bundles (sensors, then contents), refusing unsafe ones. */
-static int open_packages(const struct matrix *m, const struct matrix_package *list, size_t n, enum package_kind kind,
-			 const char *packages_dir, const char *staging, struct package **out)
-{
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *path = resolve_package(m, packages_dir, list[i].package);
-		struct conf_error err = { 0 };
-		if (access(path, R_OK) < 0) {
-			fprintf(stderr, "%s: %s '%s': bundle %s not found (looked beside the matrix and in %s)%s\n", m->file,
-				kind == PACKAGE_SENSOR ? "sensor" : "content", list[i].name, list[i].package,
-				packages_dir ? packages_dir : "-",
-				strstartswith(list[i].package, "demo-") ? "; the demo bundles are built by ./demo or images/build-test-guest" : "");
-			return -ENOENT;
-		}
-		out[i] = package_open(path, staging, &err);
-		if (!out[i]) {
-			_cleanup_free_ char *msg = conf_error_format(&err);
-			fprintf(stderr, "%s\n", msg);
-			conf_error_clear(&err);
-			return -EINVAL;
-		}
-		if (out[i]->kind != kind) {
-			fprintf(stderr, "%s: %s '%s' is a %s bundle, listed as a %s\n", m->file, list[i].name, path,
-				package_kind_name(out[i]->kind), package_kind_name(kind));
-			return -EINVAL;
-		}
-	}
-	return 0;
+	if (p)
+		store_package_add(st, run_id, p->name, p->version, role, p->sha256, p->size, p->path);
 }
 
 int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summary *sum)
@@ -202,8 +163,7 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 	struct matrix *m = NULL;
 	struct store *st = NULL;
 	struct lab *lab = NULL;
-	struct image **images = NULL;
-	struct package **sensors = NULL, **contents = NULL, *baseline[2] = { NULL, NULL };
+	struct run_inputs in = { 0 };
 	struct cell *cells = NULL;
 	int64_t *cell_ids = NULL;
 	size_t n_cells = 0;
@@ -237,40 +197,16 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 		goto out;
 	}
 
-	images = xcalloc(m->n_images, sizeof(*images));
-	for (size_t i = 0; i < m->n_images; i++) {
-		images[i] = catalog_load(ctx->image_dir, m->images[i], &err);
-		if (!images[i]) {
-			_cleanup_free_ char *text = conf_error_format(&err);
-			rc = cmd_error(EXIT_USAGE, "%s", text);
-			conf_error_clear(&err);
-			goto out;
-		}
-	}
 	staging = xasprintf("%s/staging/%d", ctx->state_dir, (int)getpid());
-	sensors = xcalloc(m->n_sensors, sizeof(*sensors));
-	contents = xcalloc(m->n_contents, sizeof(*contents));
-	const char *packages_dir = o->packages_dir ? o->packages_dir : default_packages;
-	if (open_packages(m, m->sensors, m->n_sensors, PACKAGE_SENSOR, packages_dir, staging, sensors) < 0 ||
-	    open_packages(m, m->contents, m->n_contents, PACKAGE_CONTENT, packages_dir, staging, contents) < 0) {
-		rc = EXIT_USAGE;
+	size_t problems = inputs_open(m, cells, n_cells, ctx->image_dir, o->packages_dir ? o->packages_dir : default_packages,
+				      staging, &in);
+	if (problems) {
+		rc = cmd_error(EXIT_USAGE, "%s: %zu problem%s: nothing was started", o->matrix_path, problems,
+			       problems == 1 ? "" : "s");
 		goto out;
 	}
-	if (m->baseline_sensor) {
-		if (open_packages(m, m->baseline_sensor, 1, PACKAGE_SENSOR, packages_dir, staging, &baseline[0]) < 0 ||
-		    (m->baseline_content &&
-		     open_packages(m, m->baseline_content, 1, PACKAGE_CONTENT, packages_dir, staging, &baseline[1]) < 0)) {
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		if (baseline[1] && !package_content_fits(baseline[1], baseline[0])) {
-			rc = cmd_error(EXIT_USAGE, "%s: baseline content %s %s is not for baseline sensor %s %s", m->file,
-				       baseline[1]->name, baseline[1]->version, baseline[0]->name, baseline[0]->version);
-			goto out;
-		}
-	}
 
-	lab = lab_libvirt_open(ctx->uri, o->accel, images[0]->kernel, ctx->state_dir, &why);
+	lab = lab_libvirt_open(ctx->uri, o->accel, in.images[0]->kernel, ctx->state_dir, &why);
 	if (!lab) {
 		rc = cmd_error(EXIT_INFRA, "%s", why);
 		goto out;
@@ -312,16 +248,11 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 		}
 	}
 	for (size_t i = 0; i < m->n_sensors; i++)
-		store_package_add(st, sum->run_id, sensors[i]->name, sensors[i]->version, "sensor", sensors[i]->sha256,
-				  sensors[i]->size, sensors[i]->path);
+		record_package(st, sum->run_id, in.sensors[i], "sensor");
 	for (size_t i = 0; i < m->n_contents; i++)
-		store_package_add(st, sum->run_id, contents[i]->name, contents[i]->version, "content", contents[i]->sha256,
-				  contents[i]->size, contents[i]->path);
-	for (size_t i = 0; i < 2; i++)
-		if (baseline[i])
-			store_package_add(st, sum->run_id, baseline[i]->name, baseline[i]->version,
-					  i == 0 ? "baseline sensor" : "baseline content", baseline[i]->sha256, baseline[i]->size,
-					  baseline[i]->path);
+		record_package(st, sum->run_id, in.contents[i], "content");
+	record_package(st, sum->run_id, in.baseline_sensor, "baseline sensor");
+	record_package(st, sum->run_id, in.baseline_content, "baseline content");
 
 	/* every cell is recorded before any runs: a killed run still shows what it had left to do */
 	cell_ids = xcalloc(n_cells, sizeof(*cell_ids));
@@ -359,8 +290,9 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 	signal(SIGPIPE, SIG_IGN);
 
 	struct cell_env env = {
-		.lab = lab, .transport = &transport_ssh_ops, .store = st, .matrix = m, .images = images, .sensors = sensors,
-		.contents = contents, .baseline_sensor = baseline[0], .baseline_content = baseline[1], .run_dir = run_dir,
+		.lab = lab, .transport = &transport_ssh_ops, .store = st, .matrix = m, .images = in.images,
+		.sensors = in.sensors, .contents = in.contents, .baseline_sensor = in.baseline_sensor,
+		.baseline_content = in.baseline_content, .run_dir = run_dir,
 		.run_id = sum->run_id, .owner = owner, .stop = &stop_requested,
 	};
 	struct scheduler sched = { .env = &env, .cells = cells, .cell_ids = cell_ids, .n = todo, .sum = sum };
@@ -387,19 +319,10 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 out:
 	if (lab)
 		lab->ops->close(lab);
-	for (size_t i = 0; images && i < m->n_images; i++)
-		image_free(images[i]);
-	for (size_t i = 0; sensors && i < m->n_sensors; i++)
-		package_free(sensors[i]);
-	for (size_t i = 0; contents && i < m->n_contents; i++)
-		package_free(contents[i]);
-	package_free(baseline[0]);
-	package_free(baseline[1]);
+	if (m)
+		inputs_close(m, &in);
 	if (staging)
 		remove_tree(staging);
-	free(images);
-	free(sensors);
-	free(contents);
 	free(cells);
 	free(cell_ids);
 	store_close(st);

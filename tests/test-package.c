@@ -3,9 +3,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "inputs.h"
 #include "package.h"
 #include "sha256.h"
 #include "test-common.h"
@@ -246,6 +248,112 @@ START_TEST(test_content_fits)
 }
 END_TEST
 
+/* A catalog entry whose files exist (validate reads the entry, it boots nothing). */
+static void write_image_entry(const char *catalog, const char *name, const char *os)
+{
+	_cleanup_free_ char *disk = xasprintf("%s/%s.qcow2", catalog, name);
+	_cleanup_free_ char *key = xasprintf("%s/%s.key", catalog, name);
+	_cleanup_free_ char *entry = xasprintf("%s/%s.yaml", catalog, name);
+	_cleanup_free_ char *yaml = xasprintf("name: %s\nos: %s\ndisk: %s.qcow2\nagent:\n  transport: ssh\n  user: root\n"
+					      "  key: %s.key\n  host_key: ssh-ed25519 AAAA\n  command: /agent\n",
+					      name, os, name, name);
+	ck_assert_int_eq(write_file(disk, "", 0, 0644), 0);
+	ck_assert_int_eq(write_file(key, "k", 1, 0600), 0);
+	ck_assert_int_eq(write_file(entry, yaml, strlen(yaml), 0644), 0);
+}
+
+static void write_bundle(const char *dir, const char *file, const char *manifest)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
+	struct entry entries[] = { { F, "manifest.yaml", manifest, 0 }, { F, "install.sh", "true\n", 0 } };
+	make_archive(path, entries, ARRAY_LENGTH(entries));
+}
+
+/* Runs inputs_open on a matrix text with stderr captured; returns the problem count, *out the messages. */
+static size_t check_inputs(const char *dir, const char *text, char **out)
+{
+	_cleanup_free_ char *path = xasprintf("%s/matrix.yaml", dir);
+	_cleanup_free_ char *catalog = xasprintf("%s/catalog", dir);
+	_cleanup_free_ char *staging = xasprintf("%s/staging", dir);
+	_cleanup_free_ char *errors = xasprintf("%s/stderr", dir);
+	ck_assert_int_eq(write_file(path, text, strlen(text), 0644), 0);
+	struct conf_error err = { 0 };
+	struct matrix *m = matrix_load(path, &err);
+	ck_assert_msg(m, "%s", err.reason ? err.reason : "?");
+	struct cell *cells;
+	size_t n = matrix_expand(m, &cells);
+
+	fflush(stderr);
+	int saved = dup(2), fd = open(errors, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, 2);
+	close(fd);
+	struct run_inputs in;
+	size_t problems = inputs_open(m, cells, n, catalog, NULL, staging, &in);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+
+	inputs_close(m, &in);
+	free(cells);
+	matrix_free(m);
+	ck_assert_int_eq(read_file(errors, 1 << 20, out, NULL), 0);
+	return problems;
+}
+
+/* validate and run share inputs_open: every problem of a matrix's inputs is found before anything
+ * starts, each at its place in the matrix file. */
+START_TEST(test_matrix_inputs)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *catalog = xasprintf("%s/catalog", dir);
+	ck_assert_int_eq(mkdir_p(catalog, 0755), 0);
+	write_image_entry(catalog, "linux-test", "linux");
+	write_image_entry(catalog, "win", "windows");
+	write_bundle(dir, "s.tar.gz", sensor_manifest);
+	write_bundle(dir, "c1.tar.gz", "name: c1\nvendor: v\nversion: 1\nkind: content\nos: linux\ninstall: true\n"
+				       "health: true\nsensor: s\n");
+	write_bundle(dir, "c2.tar.gz", "name: c2\nvendor: v\nversion: 1\nkind: content\nos: linux\ninstall: true\n"
+				       "health: true\nsensor: other\n");
+
+	_cleanup_free_ char *good = NULL;
+	ck_assert_uint_eq(check_inputs(dir, "name: t\nimages: [linux-test]\nhardware: [{name: h}]\n"
+					    "sensors: [{name: s, package: s.tar.gz}]\ncontents: [{name: c1, package: c1.tar.gz}]\n",
+				       &good), 0);
+	ck_assert_str_eq(good, "");
+
+	_cleanup_free_ char *bad = NULL;
+	size_t problems = check_inputs(dir,
+				       "name: t\n"
+				       "images:\n"
+				       "  - linux-test\n"
+				       "  - missing-image\n"
+				       "  - win\n"
+				       "hardware: [{name: h}]\n"
+				       "sensors:\n"
+				       "  - {name: s, package: s.tar.gz}\n"
+				       "  - {name: gone, package: nowhere.tar.gz}\n"
+				       "contents:\n"
+				       "  - {name: c1, package: c1.tar.gz}\n"
+				       "  - {name: c2, package: c2.tar.gz}\n"
+				       "  - {name: wrongkind, package: s.tar.gz}\n",
+				       &bad);
+	static const char *const expect[] = {
+		"matrix.yaml:4:5: image 'missing-image': ", "no image 'missing-image' in the catalog",
+		"matrix.yaml:9:27: sensor 'gone': bundle nowhere.tar.gz not found",
+		"matrix.yaml:13:32: content 'wrongkind': ", "is a sensor bundle, listed as a content",
+		"matrix.yaml:12:25: content 'c2' (c2 1) requires sensor other, yet meets sensor 's' (s 1.0) in cell linux-test/h/s/c2",
+		"matrix.yaml:8:24: sensor 's' is for linux, image 'win' runs windows",
+		"matrix.yaml:11:25: content 'c1' is for linux, image 'win' runs windows",
+		"matrix.yaml:12:25: content 'c2' is for linux, image 'win' runs windows",
+	};
+	for (size_t i = 0; i < ARRAY_LENGTH(expect); i++)
+		ck_assert_msg(strstr(bad, expect[i]), "'%s' missing from:\n%s", expect[i], bad);
+	ck_assert_uint_eq(problems, 7);
+	remove_tree(dir);
+}
+END_TEST
+
 static Suite *package_suite(void)
 {
 	Suite *s = suite_create("package");
@@ -257,6 +365,7 @@ static Suite *package_suite(void)
 	tcase_add_test(tc, test_good_bundle);
 	tcase_add_test(tc, test_not_an_archive);
 	tcase_add_test(tc, test_content_fits);
+	tcase_add_test(tc, test_matrix_inputs);
 	suite_add_tcase(s, tc);
 	return s;
 }
