@@ -95,32 +95,6 @@ static void set_evidence(struct attempt *a, char *text)
 
 static void on_domain_event(const struct lab_event *ev, void *data);
 
-static int run_program(char *const argv[], char **why)
-{
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	char buf[1024];
-	ssize_t n = read(pipefd[0], buf, sizeof(buf) - 1);
-	close(pipefd[0]);
-	int status;
-	waitpid(pid, &status, 0);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	*why = sanitize_text(buf, n > 0 ? (size_t)n : 0, 500);
-	return -EIO;
-}
-
 /* Provisioning: a fresh qcow2 overlay of the image's disk and a transient domain. */
 static int provision(struct attempt *a)
 {
@@ -136,7 +110,7 @@ static int provision(struct attempt *a)
 	unlink(a->overlay);
 	unlink(a->console);
 	char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", a->img->disk, a->overlay, NULL };
-	if ((r = run_program(argv, &why)) < 0) {
+	if ((r = run_command(argv, 0, NULL, &why)) < 0) {
 		infra(a, "qemu-img create of the overlay failed: %s", why ? why : strerror(-r));
 		return r;
 	}
@@ -151,7 +125,7 @@ static int provision(struct attempt *a)
 		}
 		struct lab_domain_spec spec = {
 			.name = a->domain_name, .hw = a->hw, .kernel = a->img->kernel, .initrd = a->img->initrd,
-			.cmdline = a->img->cmdline, .disk = a->overlay, .console_path = a->console,
+			.cmdline = a->img->cmdline, .disk = a->overlay, .seed = a->img->seed, .console_path = a->console,
 			.ssh_addr = "127.0.0.1", .ssh_port = a->port, .owner = owner,
 			.on_event = on_domain_event, .event_data = a,
 		};

@@ -26,7 +26,7 @@ static int cmd_gate(struct cmd_ctx *ctx, int argc, char **argv)
 	_cleanup_free_ char *msg = NULL;
 	int c;
 
-	optind = 1;
+	optind = 0; /* 0: glibc starts afresh, options may follow operands */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':

@@ -28,7 +28,7 @@ static int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = { { "packages", required_argument, NULL, 'p' }, { 0 } };
 	const char *packages_dir = NULL;
 	int c;
-	optind = 1;
+	optind = 0; /* 0: glibc starts afresh, options may follow operands */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'p')
 			return cmd_usage_error(&cmd_validate_entry, "unknown option");
@@ -79,7 +79,7 @@ static int cmd_cells(struct cmd_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = { { "shard", required_argument, NULL, 'S' }, { 0 } };
 	unsigned k = 0, n = 1;
 	int c;
-	optind = 1;
+	optind = 0; /* 0: glibc starts afresh, options may follow operands */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'S' || sscanf(optarg, "%u/%u", &k, &n) != 2 || n == 0 || k == 0 || k > n)
 			return cmd_usage_error(&cmd_cells_entry, "--shard takes K/N with 1 <= K <= N");

@@ -30,7 +30,7 @@ static int cmd_report(struct cmd_ctx *ctx, int argc, char **argv)
 	_cleanup_free_ char *msg = NULL;
 	int c, rc = EXIT_PASS;
 
-	optind = 1;
+	optind = 0; /* 0: glibc starts afresh, options may follow operands */
 	while ((c = getopt_long(argc, argv, "r:b:f:o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':

@@ -23,7 +23,7 @@ static int cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	int c;
 	long long resume;
 
-	optind = 1;
+	optind = 0; /* 0: glibc starts afresh, options may follow operands */
 	while ((c = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':

@@ -79,14 +79,35 @@ static void check_os(const struct matrix *m, const struct matrix_package *mp, co
 	++*problems;
 }
 
+/* An image that boots from its disk needs the firmware it was installed for; one that names its
+ * disk bus boots from no other. */
+static void check_hardware(const struct matrix *m, const struct cell *c, const struct image *img, size_t *problems)
+{
+	const struct hardware_profile *hw = &m->hardware[c->hardware];
+	if (!img)
+		return;
+	if (!img->kernel && hw->firmware != img->firmware) {
+		problem(m, m->image_pos[c->image], "image '%s' boots from its disk with %s firmware, hardware '%s' has %s: "
+			"exclude the pair with an exclude filter", img->name, img->firmware == FIRMWARE_UEFI ? "UEFI" : "BIOS",
+			hw->name, hw->firmware == FIRMWARE_UEFI ? "UEFI" : "BIOS");
+		++*problems;
+	}
+	if (img->disk_bus && !streq(img->disk_bus, hw->disk_bus)) {
+		problem(m, m->image_pos[c->image], "image '%s' boots only from a %s disk, hardware '%s' has %s: "
+			"exclude the pair with an exclude filter", img->name, img->disk_bus, hw->name, hw->disk_bus);
+		++*problems;
+	}
+}
+
 static void check_cells(const struct matrix *m, const struct cell *cells, size_t n_cells, const struct run_inputs *in,
 			size_t *problems)
 {
-	size_t ns = m->n_sensors, nc = m->n_contents, ni = m->n_images;
+	size_t ns = m->n_sensors, nc = m->n_contents, ni = m->n_images, nh = m->n_hardware;
 	/* each distinct mismatch once, however many cells share it */
 	_cleanup_free_ bool *seen_pair = xcalloc(ns * nc + 1, sizeof(bool));
 	_cleanup_free_ bool *seen_sensor_os = xcalloc(ns * ni + 1, sizeof(bool));
 	_cleanup_free_ bool *seen_content_os = xcalloc(nc * ni + 1, sizeof(bool));
+	_cleanup_free_ bool *seen_hardware = xcalloc(ni * nh + 1, sizeof(bool));
 
 	for (size_t i = 0; i < n_cells; i++) {
 		const struct cell *c = &cells[i];
@@ -103,6 +124,10 @@ static void check_cells(const struct matrix *m, const struct cell *cells, size_t
 					s->name, s->version, key);
 				++*problems;
 			}
+		}
+		if (!seen_hardware[c->image * nh + c->hardware]) {
+			seen_hardware[c->image * nh + c->hardware] = true;
+			check_hardware(m, c, img, problems);
 		}
 		if (!seen_sensor_os[c->sensor * ni + c->image]) {
 			seen_sensor_os[c->sensor * ni + c->image] = true;

@@ -342,6 +342,15 @@ char *lab_libvirt_domain_xml(const struct lab_domain_spec *spec, bool kvm)
 	strbuf_put_escaped(&sb, spec->disk);
 	strbuf_printf(&sb, "'/>\n      <target dev='%s' bus='%s'/>\n    </disk>\n", sata ? "sda" : "vda",
 		      sata ? "sata" : "virtio");
+	if (spec->seed) {
+		/* the seed CD: IDE on pc, SATA on q35 (which has no IDE) */
+		bool q35 = streq(hw->machine, "q35");
+		strbuf_puts(&sb, "    <disk type='file' device='cdrom'>\n      <driver name='qemu' type='raw'/>\n"
+				 "      <source file='");
+		strbuf_put_escaped(&sb, spec->seed);
+		strbuf_printf(&sb, "'/>\n      <target dev='%s' bus='%s'/>\n      <readonly/>\n    </disk>\n",
+			      q35 ? "sdb" : "hdc", q35 ? "sata" : "ide");
+	}
 	strbuf_puts(&sb, "    <serial type='file'>\n      <source path='");
 	strbuf_put_escaped(&sb, spec->console_path);
 	/* appended across power cycles: each boot's console starts at the offset noted before it */

@@ -33,6 +33,7 @@ struct lab_domain_spec {
 	const struct hardware_profile *hw;
 	const char *kernel, *initrd, *cmdline; /* direct kernel boot; NULL for a disk boot */
 	const char *disk;                      /* the cell's qcow2 overlay */
+	const char *seed;                      /* a read-only CD (cloud-init NoCloud seed ISO), or NULL */
 	const char *console_path;              /* serial console written here */
 	const char *ssh_addr;                  /* loopback address and port forwarded to guest port 22 */
 	int ssh_port;

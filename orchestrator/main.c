@@ -14,6 +14,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_triage_entry,
 	&cmd_validate_entry,
 	&cmd_cells_entry,
+	&cmd_image_entry,
 	&cmd_cleanup_entry,
 };
 

@@ -5,10 +5,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -455,4 +457,83 @@ int64_t process_start_time(int pid)
 	if (p)
 		value = strtoll(p + 1, NULL, 10);
 	return value;
+}
+
+int run_command(char *const argv[], size_t max_out, char **out, char **why)
+{
+	int opipe[2], epipe[2];
+	if (out)
+		*out = NULL;
+	if (pipe2(opipe, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(epipe, O_CLOEXEC) < 0) {
+		int e = -errno;
+		close(opipe[0]);
+		close(opipe[1]);
+		return e;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+		close(opipe[0]); close(opipe[1]); close(epipe[0]); close(epipe[1]);
+		return e;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		dup2(opipe[1], 1);
+		dup2(epipe[1], 2);
+		execvp(argv[0], argv);
+		dprintf(2, "cannot run %s: %s", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(opipe[1]);
+	close(epipe[1]);
+	struct strbuf o, e;
+	strbuf_init(&o);
+	strbuf_init(&e);
+	struct pollfd fds[2] = { { .fd = opipe[0], .events = POLLIN }, { .fd = epipe[0], .events = POLLIN } };
+	int open_fds = 2;
+	while (open_fds) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			char buf[8192];
+			ssize_t n = read(fds[i].fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				close(fds[i].fd);
+				fds[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			struct strbuf *sb = i == 0 ? &o : &e;
+			size_t cap = i == 0 ? max_out : 4096;
+			if (sb->len < cap)
+				strbuf_add(sb, buf, (size_t)n < cap - sb->len ? (size_t)n : cap - sb->len);
+		}
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (!ok && why) {
+		if (e.len)
+			*why = sanitize_text(e.buf, e.len, 500);
+		else if (WIFSIGNALED(status))
+			*why = xasprintf("%s killed by signal %d", argv[0], WTERMSIG(status));
+		else
+			*why = xasprintf("%s exited with status %d", argv[0], WEXITSTATUS(status));
+	}
+	if (out && ok)
+		*out = strbuf_steal(&o);
+	strbuf_release(&o);
+	strbuf_release(&e);
+	return ok ? 0 : -EIO;
 }

@@ -85,5 +85,10 @@ char *sanitize_text(const char *src, size_t len, size_t max);
 /* Appends s with & < > " ' escaped, safe in XML/HTML text and quoted attributes. */
 void strbuf_put_escaped(struct strbuf *sb, const char *s);
 
+/* Runs argv (PATH searched, no shell), stdin from /dev/null. Its stdout is kept in *out (at most
+ * max_out bytes, the rest discarded; out may be NULL); on failure *why holds its stderr (or why it
+ * could not run), cleaned and bounded. 0 when it exited 0, else -EIO (or a negative errno). */
+int run_command(char *const argv[], size_t max_out, char **out, char **why);
+
 /* Start time of a process (clock ticks since boot, /proc/PID/stat field 22); -1 when it is gone. */
 int64_t process_start_time(int pid);
