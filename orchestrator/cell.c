@@ -359,6 +359,18 @@ int cell_agent_call(struct attempt *a, const char *args, int64_t timeout_ms, str
 	return r;
 }
 
+/* What the guest says it runs, kept with the cell (bounded and cleaned: the guest is untrusted). */
+static void record_os(struct attempt *a, const struct json *info)
+{
+	const char *name = json_get_string(info, "os_name", ""), *version = json_get_string(info, "os_version", "");
+	if (!*name)
+		name = json_get_string(info, "os", "?");
+	_cleanup_free_ char *raw = *version && !strstr(name, version) ? xasprintf("%s %s", name, version) : xstrdup(name);
+	const char *release = json_get_string(info, "kernel", "");
+	_cleanup_free_ char *os = sanitize_text(raw, strlen(raw), 120), *kernel = sanitize_text(release, strlen(release), 120);
+	store_cell_os(a->env->store, a->cell_id, os, kernel);
+}
+
 /* Boot `boot`: waits for the agent of a new boot, the crash, or the deadline. */
 static enum wait_result wait_agent(struct attempt *a, unsigned boot, int64_t *ready_ms)
 {
@@ -398,6 +410,8 @@ static enum wait_result wait_agent(struct attempt *a, unsigned boot, int64_t *re
 		r = cell_agent_call(a, "info", INFO_CALL_MS, &info, &why);
 		const char *boot_id = json_get_string(info, "boot_id", "");
 		if (r == 0 && *boot_id && !streq(boot_id, a->boot_id)) {
+			if (boot == 0 && !a->control)
+				record_os(a, info);
 			snprintf(a->boot_id, sizeof(a->boot_id), "%s", boot_id);
 			a->guest_uptime_ms = (int64_t)json_get_number(info, "uptime_ms", -1);
 			*ready_ms = now_mono_ms() - start;

@@ -166,6 +166,25 @@ static void axes_free(struct html *h)
 	free(h->cell_col);
 }
 
+/* Under a row's name, the OS and kernel its guests said they run (the row's first cell that booted). */
+static void put_row_os(struct html *h, struct strbuf *sb, size_t row)
+{
+	const struct result_run *run = h->r->run;
+	for (size_t i = 0; i < run->n_cells; i++) {
+		const struct result_cell *c = &run->cells[i];
+		if (h->cell_row[i] != row || !c->os)
+			continue;
+		strbuf_puts(sb, "<div class=\"row-os\">");
+		put(sb, c->os, 128);
+		if (c->kernel) {
+			strbuf_puts(sb, " · ");
+			put(sb, c->kernel, 128);
+		}
+		strbuf_puts(sb, "</div>");
+		return;
+	}
+}
+
 /* The grid of columns [c0, c1): rows image/hardware, columns sensor/content. */
 static void put_grid(struct html *h, struct strbuf *sb, size_t c0, size_t c1, const char *cell_prefix)
 {
@@ -188,6 +207,7 @@ static void put_grid(struct html *h, struct strbuf *sb, size_t c0, size_t c1, co
 	for (size_t i = 0; i < h->n_rows; i++) {
 		strbuf_puts(sb, "<tr><th>");
 		put(sb, h->rows[i], 200);
+		put_row_os(h, sb, i);
 		strbuf_puts(sb, "</th>");
 		for (size_t j = 0; j < width; j++) {
 			size_t idx = at[i * width + j];
@@ -811,6 +831,13 @@ static int write_cell_page(struct html *h, struct strbuf *sb, size_t i)
 	if (c->boot_index)
 		strbuf_printf(sb, "<tr><th>boot</th><td>%u</td></tr>\n", c->boot_index);
 	strbuf_printf(sb, "<tr><th>attempts</th><td>%u</td></tr>\n", c->attempts);
+	if (c->os) {
+		strbuf_puts(sb, "<tr><th>guest</th><td class=\"guest-os\">");
+		put(sb, c->os, 128);
+		strbuf_puts(sb, ", kernel ");
+		put(sb, c->kernel ? c->kernel : "?", 128);
+		strbuf_puts(sb, "</td></tr>\n");
+	}
 	if (c->perf) {
 		strbuf_puts(sb, "<tr><th>performance</th><td class=\"perf-outcome\">");
 		put(sb, c->perf, 32);

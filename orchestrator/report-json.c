@@ -54,6 +54,8 @@ static void put_cell(const struct report *r, struct strbuf *sb, size_t i)
 	kv(sb, "evidence", c->evidence, true);
 	if (c->perf)
 		kv(sb, "perf", c->perf, true);
+	kv(sb, "os", c->os, true);
+	kv(sb, "kernel", c->kernel, true);
 	if (r->baseline)
 		kv(sb, "change", report_change_name(r->changes[i]), true);
 	if (r->group_of_cell[i] != SIZE_MAX)

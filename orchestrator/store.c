@@ -71,6 +71,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE crashes ADD COLUMN fatal INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE crashes ADD COLUMN known INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE crashes ADD COLUMN line INTEGER;",
+	/* 5: the guest's OS as its agent described it at the first boot (os-release's PRETTY_NAME) and
+	 * its kernel release: what a row of the report really ran */
+	"ALTER TABLE cells ADD COLUMN os TEXT;"
+	"ALTER TABLE cells ADD COLUMN kernel TEXT;",
 };
 
 _Static_assert(ARRAY_LENGTH(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -351,6 +355,11 @@ int store_cell_begin(struct store *st, int64_t cell_id, unsigned *attempt)
 	return r;
 }
 
+int store_cell_os(struct store *st, int64_t cell_id, const char *os, const char *kernel)
+{
+	return exec_stmt(st, NULL, NULL, "UPDATE cells SET os = ?, kernel = ? WHERE id = ?", "tti", os, kernel, cell_id);
+}
+
 int store_cell_finish(struct store *st, int64_t cell_id, enum verdict v, unsigned boot_index, const char *reason,
 		      const char *evidence, const char *perf)
 {
@@ -463,7 +472,8 @@ static int read_rows(struct store *st, struct result_run *run)
 	sqlite3_finalize(stmt);
 
 	PREPARE("SELECT id, key, image, hardware, sensor, content, state, verdict, COALESCE(boot_index, 0), reason,"
-		" evidence, attempts, COALESCE(started_ms, 0), COALESCE(finished_ms, 0), perf FROM cells WHERE run_id = ?"
+		" evidence, attempts, COALESCE(started_ms, 0), COALESCE(finished_ms, 0), perf, os, kernel FROM cells"
+		" WHERE run_id = ?"
 		" ORDER BY id");
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		struct result_cell *c = APPEND(run->cells, run->n_cells);
@@ -483,6 +493,8 @@ static int read_rows(struct store *st, struct result_run *run)
 		c->started_ms = sqlite3_column_int64(stmt, 12);
 		c->finished_ms = sqlite3_column_int64(stmt, 13);
 		c->perf = col_text(stmt, 14);
+		c->os = col_text(stmt, 15);
+		c->kernel = col_text(stmt, 16);
 	}
 	sqlite3_finalize(stmt);
 
@@ -600,6 +612,7 @@ void result_run_free(struct result_run *r)
 		free(c->boots); free(c->crashes); free(c->reports); free(c->metrics);
 		free(c->key); free(c->image); free(c->hardware); free(c->sensor); free(c->content);
 		free(c->state); free(c->reason); free(c->evidence); free(c->perf);
+		free(c->os); free(c->kernel);
 	}
 	for (size_t i = 0; i < r->n_packages; i++) {
 		struct result_package *p = &r->packages[i];

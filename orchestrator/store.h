@@ -9,7 +9,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Opens (creating and migrating) the database. NULL with errno set; *msg gets SQLite's text. */
 struct store *store_open(const char *path, char **msg);
@@ -50,6 +50,8 @@ int store_cell_verdict(struct store *st, int64_t cell_id, enum verdict *v);
 int store_cell_begin(struct store *st, int64_t cell_id, unsigned *attempt);
 /* Records the verdict once: -EALREADY when the cell already has one. perf: the performance
  * comparison's outcome ("pass", "regression", "inconclusive"), NULL when none was made. */
+/* The guest's OS (its name and version) and kernel release, as its agent said at the first boot. */
+int store_cell_os(struct store *st, int64_t cell_id, const char *os, const char *kernel);
 int store_cell_finish(struct store *st, int64_t cell_id, enum verdict v, unsigned boot_index,
 		      const char *reason, const char *evidence, const char *perf);
 /* How many cells of the run have the performance outcome `outcome`. */
@@ -111,6 +113,7 @@ struct result_cell {
 	int64_t id;
 	char *key, *image, *hardware, *sensor, *content, *state, *reason, *evidence;
 	char *perf; /* "pass", "regression", "inconclusive"; NULL when not measured */
+	char *os, *kernel; /* what the guest said it runs; NULL when no boot reached its agent */
 	enum verdict verdict;
 	unsigned boot_index, attempts;
 	int64_t started_ms, finished_ms;

@@ -77,6 +77,7 @@ START_TEST(test_cell_lifecycle)
 				     .console = "line\n" };
 	ck_assert_int_eq(store_crash_add(st, cell, &crash), 0);
 	ck_assert_int_eq(store_metric_add(st, cell, 2, "install_sensor", 1.5, "s", "host"), 0);
+	ck_assert_int_eq(store_cell_os(st, cell, "Debian GNU/Linux 12 (bookworm)", "6.1.0-57-amd64"), 0);
 	ck_assert_int_eq(store_cell_finish(st, cell, VERDICT_BOOT_LOOP, 1, "loop", "evidence", NULL), 0);
 	/* exactly once */
 	ck_assert_int_eq(store_cell_finish(st, cell, VERDICT_PASS, 0, "again", NULL, "inconclusive"), -EALREADY);
@@ -98,7 +99,10 @@ START_TEST(test_cell_lifecycle)
 	ck_assert_uint_eq(r->n_packages, 1);
 	ck_assert_int_eq(r->cells[1].verdict, VERDICT_PASS);
 	ck_assert_str_eq(r->cells[1].perf, "inconclusive");
+	ck_assert_ptr_null(r->cells[1].os);
 	struct result_cell *c = &r->cells[0];
+	ck_assert_str_eq(c->os, "Debian GNU/Linux 12 (bookworm)");
+	ck_assert_str_eq(c->kernel, "6.1.0-57-amd64");
 	ck_assert_ptr_null(c->perf);
 	ck_assert_int_eq(c->verdict, VERDICT_BOOT_LOOP);
 	ck_assert_str_eq(c->reason, "loop");
@@ -167,6 +171,7 @@ START_TEST(test_reports_round_trip)
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM crashes; ALTER TABLE crashes DROP COLUMN fatal;"
 				      "ALTER TABLE crashes DROP COLUMN known; ALTER TABLE crashes DROP COLUMN line;"
+				      "ALTER TABLE cells DROP COLUMN os; ALTER TABLE cells DROP COLUMN kernel;"
 				      "INSERT INTO crashes (cell_id, attempt, boot, kind, source, title, event_ms, recorded_ms)"
 				      " VALUES (1, 1, 1, 'bug', 'pvpanic', 'BUG: old', 5, 6);"
 				      "PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
