@@ -315,30 +315,47 @@ static void put_failures(struct html *h, struct strbuf *sb, size_t limit, const 
 		strbuf_printf(sb, "<p><a href=\"failures.html\">All %zu failures</a></p>\n", failing);
 }
 
-static void put_groups(struct html *h, struct strbuf *sb)
+/* A table of report groups (one signature each): crash groups with when they were seen, or the
+ * kernel's surviving reports with their kind. Rows are anchored "<anchor>-N". */
+static void put_group_table(struct strbuf *sb, const struct report *r, const struct report_group *groups, size_t n,
+			    const char *anchor, bool crashes)
 {
-	const struct report *r = h->r;
-	strbuf_printf(sb, "<h2 id=\"groups\">Crash groups (%zu)</h2>\n", r->n_groups);
-	if (!r->n_groups) {
-		strbuf_puts(sb, "<p>No crashes.</p>\n");
-		return;
-	}
-	strbuf_puts(sb, "<table class=\"groups\"><thead><tr><th>signature</th><th>cells</th><th>crashes</th>"
-			"<th>first seen</th><th>last seen</th><th>first cell</th></tr></thead><tbody>\n");
-	for (size_t g = 0; g < r->n_groups; g++) {
-		const struct report_group *grp = &r->groups[g];
+	strbuf_printf(sb, "<table class=\"groups\"><thead><tr><th>signature</th>%s<th>cells</th><th>%s</th>%s"
+			  "<th>first cell</th></tr></thead><tbody>\n",
+		      crashes ? "" : "<th>kind</th>", crashes ? "crashes" : "reports",
+		      crashes ? "<th>first seen</th><th>last seen</th>" : "");
+	for (size_t g = 0; g < n; g++) {
+		const struct report_group *grp = &groups[g];
 		const struct result_cell *c = &r->run->cells[grp->first_cell];
-		strbuf_printf(sb, "<tr id=\"group-%zu\"><td class=\"mono\">", g + 1);
+		strbuf_printf(sb, "<tr id=\"%s-%zu\"><td class=\"mono\">", anchor, g + 1);
 		put(sb, grp->signature, 400);
-		strbuf_printf(sb, "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td>", grp->cells, grp->crashes);
-		put_time(sb, grp->first_ms);
-		strbuf_puts(sb, "</td><td>");
-		put_time(sb, grp->last_ms);
-		strbuf_printf(sb, "</td><td><a class=\"mono\" href=\"cells/%lld.html\">", (long long)c->id);
+		if (!crashes) {
+			strbuf_puts(sb, "</td><td>");
+			put(sb, grp->example->kind, 32);
+		}
+		strbuf_printf(sb, "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>", grp->cells, grp->crashes);
+		if (crashes) {
+			strbuf_puts(sb, "<td>");
+			put_time(sb, grp->first_ms);
+			strbuf_puts(sb, "</td><td>");
+			put_time(sb, grp->last_ms);
+			strbuf_puts(sb, "</td>");
+		}
+		strbuf_printf(sb, "<td><a class=\"mono\" href=\"cells/%lld.html\">", (long long)c->id);
 		put(sb, c->key, 300);
 		strbuf_puts(sb, "</a></td></tr>\n");
 	}
 	strbuf_puts(sb, "</tbody></table>\n");
+}
+
+static void put_groups(struct html *h, struct strbuf *sb)
+{
+	const struct report *r = h->r;
+	strbuf_printf(sb, "<h2 id=\"groups\">Crash groups (%zu)</h2>\n", r->n_groups);
+	if (!r->n_groups)
+		strbuf_puts(sb, "<p>No crashes.</p>\n");
+	else
+		put_group_table(sb, r, r->groups, r->n_groups, "group", true);
 }
 
 /* The reports the kernel survived, made after install and not before it, by signature. */
@@ -348,21 +365,7 @@ static void put_report_groups(struct html *h, struct strbuf *sb)
 	if (!r->n_report_groups)
 		return;
 	strbuf_printf(sb, "<h2 id=\"reports\">Kernel reports after install (%zu)</h2>\n", r->n_report_groups);
-	strbuf_puts(sb, "<table class=\"groups\"><thead><tr><th>signature</th><th>kind</th><th>cells</th><th>reports</th>"
-			"<th>first cell</th></tr></thead><tbody>\n");
-	for (size_t g = 0; g < r->n_report_groups; g++) {
-		const struct report_group *grp = &r->report_groups[g];
-		const struct result_cell *c = &r->run->cells[grp->first_cell];
-		strbuf_printf(sb, "<tr id=\"report-group-%zu\"><td class=\"mono\">", g + 1);
-		put(sb, grp->signature, 400);
-		strbuf_puts(sb, "</td><td>");
-		put(sb, grp->example->kind, 32);
-		strbuf_printf(sb, "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td><a class=\"mono\" href=\"cells/%lld.html\">",
-			      grp->cells, grp->crashes, (long long)c->id);
-		put(sb, c->key, 300);
-		strbuf_puts(sb, "</a></td></tr>\n");
-	}
-	strbuf_puts(sb, "</tbody></table>\n");
+	put_group_table(sb, r, r->report_groups, r->n_report_groups, "report-group", false);
 }
 
 static void put_comparison(struct html *h, struct strbuf *sb)
