@@ -16,9 +16,10 @@ static int cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "accel", required_argument, NULL, 'a' },
 		{ "packages", required_argument, NULL, 'p' },
 		{ "concurrency", required_argument, NULL, 'j' },
+		{ "progress", required_argument, NULL, 'P' },
 		{ 0 },
 	};
-	struct run_options o = { .accel = "auto" };
+	struct run_options o = { .accel = "auto", .progress = log_get_level() < LOG_LEVEL_INFO ? PROGRESS_OFF : PROGRESS_AUTO };
 	struct run_summary sum;
 	int c;
 	long long resume;
@@ -46,6 +47,13 @@ static int cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 			if (sscanf(optarg, "%u", &o.concurrency) != 1 || !o.concurrency || o.concurrency > 256)
 				return cmd_usage_error(&cmd_run_entry, "--concurrency takes 1 to 256");
 			break;
+		case 'P': {
+			int mode = progress_mode_from_name(optarg);
+			if (mode < 0)
+				return cmd_usage_error(&cmd_run_entry, "--progress takes auto, tty, lines, json or off");
+			o.progress = (enum progress_mode)mode;
+			break;
+		}
 		default: return cmd_usage_error(&cmd_run_entry, "unknown option");
 		}
 	}
@@ -85,7 +93,8 @@ static int cmd_cleanup(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_run_entry = {
-	"run", "[--resume RUN] [--shard K/N] [--accel auto|kvm|tcg] [-j N] [--packages DIR] MATRIX",
+	"run", "[--resume RUN] [--shard K/N] [--accel auto|kvm|tcg] [-j N] [--packages DIR]\n"
+	"      [--progress auto|tty|lines|json|off] MATRIX",
 	"run a matrix in VMs and record the verdicts", cmd_run,
 };
 const struct cmd_entry cmd_cleanup_entry = { "cleanup", "", "remove VMs and overlays left by dead runs", cmd_cleanup };

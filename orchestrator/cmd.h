@@ -39,3 +39,4 @@ extern const struct cmd_entry cmd_cleanup_entry;
 extern const struct cmd_entry cmd_gate_entry;
 extern const struct cmd_entry cmd_triage_entry;
 extern const struct cmd_entry cmd_image_entry;
+extern const struct cmd_entry cmd_merge_entry;

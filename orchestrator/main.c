@@ -10,6 +10,7 @@
 static const struct cmd_entry *const commands[] = {
 	&cmd_run_entry,
 	&cmd_report_entry,
+	&cmd_merge_entry,
 	&cmd_gate_entry,
 	&cmd_triage_entry,
 	&cmd_validate_entry,

@@ -126,6 +126,19 @@ int run_cleanup_orphans(struct lab *lab, struct store *st)
 	return scan.removed;
 }
 
+/* The host part of a libvirt URI ("qemu+ssh://root@h/system" -> "h"); "local" when there is none. */
+static char *uri_host(const char *uri)
+{
+	const char *p = uri ? strstr(uri, "://") : NULL;
+	if (!p)
+		return xstrdup("local");
+	p += 3;
+	const char *at = strchr(p, '@'), *end = p + strcspn(p, "/?");
+	if (at && at < end)
+		p = at + 1;
+	return end > p ? xstrndup(p, (size_t)(end - p)) : xstrdup("local");
+}
+
 struct scheduler {
 	struct cell_env *env;
 	struct cell *cells;
@@ -133,6 +146,8 @@ struct scheduler {
 	size_t n;
 	size_t next; /* atomically taken */
 	struct run_summary *sum;
+	struct progress *progress;
+	const char *host; /* where the cells run, as the progress names it */
 	pthread_mutex_t lock;
 };
 
@@ -143,7 +158,10 @@ static void *worker(void *data)
 		size_t i = __atomic_fetch_add(&s->next, 1, __ATOMIC_ACQ_REL);
 		if (i >= s->n || stop_requested)
 			break;
+		int64_t start = now_mono_ms();
+		progress_cell_started(s->progress, s->host);
 		enum verdict v = cell_execute(s->env, &s->cells[i], s->cell_ids[i]);
+		progress_cell_finished(s->progress, s->host, v, now_mono_ms() - start);
 		pthread_mutex_lock(&s->lock);
 		s->sum->counts[v]++;
 		pthread_mutex_unlock(&s->lock);
@@ -168,7 +186,7 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 	int64_t *cell_ids = NULL;
 	size_t n_cells = 0;
 	_cleanup_free_ char *staging = NULL, *run_dir = NULL, *owner = NULL, *host = NULL, *why = NULL, *msg = NULL;
-	_cleanup_free_ char *default_packages = path_join(ctx->state_dir, "packages");
+	_cleanup_free_ char *default_packages = path_join(ctx->state_dir, "packages"), *lab_host = NULL;
 	char matrix_sha[65];
 	int rc = EXIT_INFRA, r;
 
@@ -295,14 +313,18 @@ int run_matrix(struct cmd_ctx *ctx, const struct run_options *o, struct run_summ
 		.baseline_content = in.baseline_content, .run_dir = run_dir,
 		.run_id = sum->run_id, .owner = owner, .stop = &stop_requested,
 	};
-	struct scheduler sched = { .env = &env, .cells = cells, .cell_ids = cell_ids, .n = todo, .sum = sum };
+	lab_host = uri_host(ctx->uri);
+	struct scheduler sched = { .env = &env, .cells = cells, .cell_ids = cell_ids, .n = todo, .sum = sum,
+				   .host = lab_host };
 	pthread_mutex_init(&sched.lock, NULL);
 	size_t n_workers = m->plan.concurrency < todo ? m->plan.concurrency : todo;
 	pthread_t *threads = xcalloc(n_workers ? n_workers : 1, sizeof(*threads));
+	sched.progress = progress_start(o->progress, stderr, n_cells, n_cells - todo, 30000);
 	for (size_t i = 0; i < n_workers; i++)
 		pthread_create(&threads[i], NULL, worker, &sched);
 	for (size_t i = 0; i < n_workers; i++)
 		pthread_join(threads[i], NULL);
+	progress_stop(sched.progress);
 	free(threads);
 	pthread_mutex_destroy(&sched.lock);
 

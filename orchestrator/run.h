@@ -3,6 +3,7 @@
 
 #include "cmd.h"
 #include "lab.h"
+#include "progress.h"
 #include "store.h"
 
 struct run_options {
@@ -12,6 +13,7 @@ struct run_options {
 	const char *accel;       /* auto, kvm, tcg */
 	const char *packages_dir;
 	unsigned concurrency;    /* 0: the plan's */
+	enum progress_mode progress; /* on stderr */
 };
 
 struct run_summary {
