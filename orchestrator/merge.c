@@ -12,6 +12,7 @@
  * its matrix. A cell identical to one already merged is skipped, so merging twice changes nothing.
  */
 #include "merge.h"
+#include "cell.h"
 #include "log.h"
 #include "matrix.h"
 #include "sha256.h"
@@ -854,15 +855,6 @@ static int copy_tree(const char *from, const char *to)
 	return r < 0 ? r : files;
 }
 
-static char *cell_dir_of(const char *key)
-{
-	char *s = xstrdup(key);
-	for (char *p = s; *p; p++)
-		if (*p == '/')
-			*p = '_';
-	return s;
-}
-
 /* The evidence of each cell a shard brought: STATE/runs/OLD/CELL to OUT's STATE/runs/RUN/CELL
  * (what was there for the cell, a replaced one's, is moved aside until the commit). */
 static int copy_evidence(struct merge *mg)
@@ -878,7 +870,7 @@ static int copy_evidence(struct merge *mg)
 	while (r == 0 && sqlite3_step(stmt) == SQLITE_ROW) {
 		size_t shard = (size_t)sqlite3_column_int64(stmt, 0);
 		const struct source *s = &mg->src[shard];
-		_cleanup_free_ char *celldir = cell_dir_of((const char *)sqlite3_column_text(stmt, 1));
+		_cleanup_free_ char *celldir = cell_dir_name((const char *)sqlite3_column_text(stmt, 1));
 		_cleanup_free_ char *shard_run = xasprintf("%s/runs/%lld", s->state, (long long)s->run_id);
 		_cleanup_free_ char *from = path_join(shard_run, celldir), *to = path_join(mg->run_dir, celldir);
 		struct stat st;
