@@ -233,15 +233,21 @@ static char *build_db(struct world *w, const char *name, const struct shard_spec
 	return path;
 }
 
-static int merge(struct world *w, const char *const *dbs, size_t n, struct merge_result *res, char **msg)
+static int merge_with(struct world *w, const char *matrix, const char *const *dbs, size_t n, struct merge_result *res,
+		      char **msg)
 {
 	struct merge_shard *shards = xcalloc(n, sizeof(*shards));
 	for (size_t i = 0; i < n; i++)
 		shards[i].db = dbs[i];
-	struct merge_options o = { .db = w->out_db, .state_dir = w->out_state };
+	struct merge_options o = { .db = w->out_db, .state_dir = w->out_state, .matrix = matrix };
 	int r = merge_shards(&o, shards, n, res, msg);
 	free(shards);
 	return r;
+}
+
+static int merge(struct world *w, const char *const *dbs, size_t n, struct merge_result *res, char **msg)
+{
+	return merge_with(w, NULL, dbs, n, res, msg);
 }
 
 static struct result_run *read_latest(const char *db_path)
@@ -440,6 +446,39 @@ START_TEST(test_merge_order_inferred)
 	ck_assert_uint_eq(res.cells, 2);
 	ck_assert(has_note(&res, "inferred", "--matrix FILE"));
 	merge_result_clear(&res);
+	world_free(&w);
+}
+END_TEST
+
+/* --matrix FILE: the matrix moved since the shards ran is still their matrix when its SHA-256 is
+ * theirs, and gives the order; another file is refused. */
+START_TEST(test_merge_matrix_option)
+{
+	struct world w;
+	world_init(&w);
+	_cleanup_free_ char *final_dir = xasprintf("%s/runs/1", w.out_state);
+	struct shard_spec one = { .n = 1, .reason_run_dir = final_dir };
+	_cleanup_free_ char *single = build_db(&w, "single", &one);
+	struct shard_spec s1 = { .k = 0, .n = 3 }, s2 = { .k = 1, .n = 3 }, s3 = { .k = 2, .n = 3 };
+	_cleanup_free_ char *a = build_db(&w, "a", &s1), *b = build_db(&w, "b", &s2), *c = build_db(&w, "c", &s3);
+	_cleanup_free_ char *moved = path_join(w.dir, "moved.yaml"), *other = path_join(w.dir, "other.yaml");
+	ck_assert_int_eq(rename(w.matrix, moved), 0);
+	ck_assert_int_eq(write_file(other, "name: x\n", 8, 0644), 0);
+	const char *dbs[] = { c, a, b };
+	struct merge_result res;
+	char *msg = NULL;
+	ck_assert_int_eq(merge_with(&w, other, dbs, 3, &res, &msg), -EINVAL);
+	ck_assert_msg(strstr(msg, other) && strstr(msg, "is not the matrix the shards ran") && strstr(msg, w.sha), "%s", msg);
+	free(msg);
+	merge_result_clear(&res);
+	ck_assert_msg(merge_with(&w, moved, dbs, 3, &res, &msg) == 0, "%s", msg ? msg : "?");
+	ck_assert(!has_note(&res, "inferred", NULL));
+	ck_assert(has_note(&res, "no evidence directory", "without consoles or screenshots"));
+	merge_result_clear(&res);
+	struct result_run *merged = read_latest(w.out_db), *ref = read_latest(single);
+	assert_same_results(merged, ref);
+	result_run_free(merged);
+	result_run_free(ref);
 	world_free(&w);
 }
 END_TEST
@@ -776,6 +815,7 @@ static Suite *merge_suite(void)
 	TCase *tc = tcase_create("merge");
 	tcase_add_test(tc, test_merge_equals_one_run);
 	tcase_add_test(tc, test_merge_order_inferred);
+	tcase_add_test(tc, test_merge_matrix_option);
 	tcase_add_test(tc, test_merge_twice_changes_nothing);
 	tcase_add_test(tc, test_merge_shard_by_shard);
 	tcase_add_test(tc, test_merge_refuses_other_matrix);
