@@ -2,7 +2,7 @@
  * compatlab-agent: runs inside the guest, invoked by the orchestrator over SSH. Each command
  * prints one JSON object on stdout and exits 0 (done), 1 (the operation failed) or 2 (usage).
  *
- *   info                 OS, kernel, boot id, uptime, loaded modules
+ *   info                 OS (and its os-release name, id, version), kernel, boot id, uptime, loaded modules
  *   install DIR          runs the install command of the package uploaded to DIR
  *   uninstall DIR        runs its uninstall command
  *   push DIR             runs its push command (content applied to the running sensor)
@@ -213,11 +213,62 @@ static void print_result_fields(const struct result *r)
 	printf(",\"output_truncated\":%zu", r->dropped);
 }
 
+struct os_release {
+	char name[256], id[64], version[64];
+};
+
+/* Copies an os-release(5) value into out (bounded): unquoted, or in '...', or in "..." with
+ * backslash escapes; ends at the closing quote, or at the line's end when unquoted. */
+static void os_release_value(const char *v, char *out, size_t n)
+{
+	char quote = *v == '"' || *v == '\'' ? *v++ : '\0';
+	size_t len = 0;
+	for (; *v && len + 1 < n; v++) {
+		if (quote && *v == quote)
+			break;
+		if (quote != '\'' && *v == '\\' && v[1])
+			v++;
+		out[len++] = *v;
+	}
+	while (!quote && len > 0 && (out[len - 1] == ' ' || out[len - 1] == '\t'))
+		len--;
+	out[len] = '\0';
+}
+
+/* PRETTY_NAME, ID and VERSION_ID of /etc/os-release (else /usr/lib/os-release); empty when absent. */
+static void os_release_read(struct os_release *o)
+{
+	memset(o, 0, sizeof(*o));
+	FILE *f = fopen("/etc/os-release", "r");
+	if (!f)
+		f = fopen("/usr/lib/os-release", "r");
+	if (!f)
+		return;
+	char line[512];
+	for (int lines = 0; lines < 256 && fgets(line, sizeof(line), f); lines++) {
+		if (!strchr(line, '\n') && !feof(f)) { /* an overlong line: its first part only */
+			int c;
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "PRETTY_NAME=", 12) == 0)
+			os_release_value(line + 12, o->name, sizeof(o->name));
+		else if (strncmp(line, "ID=", 3) == 0)
+			os_release_value(line + 3, o->id, sizeof(o->id));
+		else if (strncmp(line, "VERSION_ID=", 11) == 0)
+			os_release_value(line + 11, o->version, sizeof(o->version));
+	}
+	fclose(f);
+}
+
 static int cmd_info(void)
 {
 	struct utsname u;
+	struct os_release osr;
 	char boot_id[64] = "", uptime[64] = "", tainted[32] = "0", hostname[256] = "";
 	uname(&u);
+	os_release_read(&osr);
 	read_small("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
 	read_small("/proc/uptime", uptime, sizeof(uptime));
 	read_small("/proc/sys/kernel/tainted", tainted, sizeof(tainted));
@@ -227,6 +278,9 @@ static int cmd_info(void)
 	json_key("agent", "compatlab-agent", false);
 	json_key("version", AGENT_VERSION, true);
 	json_key("os", "linux", true);
+	json_key("os_name", osr.name, true);
+	json_key("os_id", osr.id, true);
+	json_key("os_version", osr.version, true);
 	json_key("kernel", u.release, true);
 	json_key("machine", u.machine, true);
 	json_key("hostname", hostname, true);
