@@ -101,6 +101,18 @@ struct attempt {
 
 /* True once the run is being stopped (the attempt is then interrupted). */
 bool cell_stopping(struct attempt *a);
+
+/* Deadlines on a guest count the time it could run: the wall time since the deadline's start
+ * minus what its vCPUs waited for a host CPU meanwhile (libvirt's vcpu.N.delay). A busy host
+ * stretches them, up to GUEST_WAIT_CAP deadlines of wall time; beyond that the host is too busy
+ * to tell a hang from a starved guest, and no product verdict is given. */
+#define GUEST_WAIT_CAP 4
+enum guest_deadline {
+	GUEST_DEADLINE_RUNNING, /* not passed yet */
+	GUEST_DEADLINE_PASSED,  /* the guest could run for the whole deadline */
+	GUEST_DEADLINE_STARVED, /* the cap passed first: the host kept the guest waiting */
+};
+enum guest_deadline cell_guest_deadline(int64_t elapsed_ms, int64_t waited_ms, int64_t deadline_ms);
 /* Sets the attempt's verdict once (takes reason and evidence); later calls are ignored. */
 void cell_conclude(struct attempt *a, enum verdict v, unsigned boot, char *reason, char *evidence);
 #define infra(a, ...) cell_conclude((a), VERDICT_INFRA_ERROR, 0, xasprintf(__VA_ARGS__), NULL)

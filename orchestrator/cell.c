@@ -371,19 +371,72 @@ static void record_os(struct attempt *a, const struct json *info)
 	store_cell_os(a->env->store, a->cell_id, os, kernel);
 }
 
+enum guest_deadline cell_guest_deadline(int64_t elapsed_ms, int64_t waited_ms, int64_t deadline_ms)
+{
+	if (elapsed_ms - (waited_ms > 0 ? waited_ms : 0) >= deadline_ms)
+		return GUEST_DEADLINE_PASSED;
+	if (elapsed_ms >= deadline_ms * GUEST_WAIT_CAP)
+		return GUEST_DEADLINE_STARVED;
+	return GUEST_DEADLINE_RUNNING;
+}
+
+/* A deadline in the guest's time (cell_guest_deadline). */
+struct guest_clock {
+	int64_t start_ms, wait0_ms, deadline_ms; /* wait0_ms -1: the host does not say */
+	int64_t waited_ms;                       /* at the last check */
+};
+
+static int64_t guest_cpu_wait(struct attempt *a)
+{
+	int64_t w = -1;
+	const struct lab_ops *ops = a->env->lab->ops;
+	if (!a->dom || !ops->domain_cpu_wait || ops->domain_cpu_wait(a->dom, &w) < 0)
+		return -1;
+	return w;
+}
+
+static void guest_clock_start(struct attempt *a, struct guest_clock *c, int64_t deadline_ms)
+{
+	*c = (struct guest_clock){ .start_ms = now_mono_ms(), .wait0_ms = guest_cpu_wait(a), .deadline_ms = deadline_ms };
+}
+
+static enum guest_deadline guest_clock_check(struct attempt *a, struct guest_clock *c)
+{
+	int64_t elapsed = now_mono_ms() - c->start_ms;
+	if (elapsed < c->deadline_ms) /* nothing to ask the host yet */
+		return GUEST_DEADLINE_RUNNING;
+	int64_t now_wait = c->wait0_ms >= 0 ? guest_cpu_wait(a) : -1;
+	/* a power cycle starts new vCPU threads and their counters at 0 */
+	c->waited_ms = now_wait >= c->wait0_ms && c->wait0_ms >= 0 ? now_wait - c->wait0_ms : 0;
+	return cell_guest_deadline(elapsed, c->waited_ms, c->deadline_ms);
+}
+
+/* The lab's failure to give a guest the time to be judged in. */
+static enum wait_result starved(struct attempt *a, unsigned boot, const struct guest_clock *c, const char *what)
+{
+	infra(a, "boot %u: the host kept the VM waiting for a CPU %.0f s of the %.0f s it was given to %s: too busy "
+		 "to tell a hang from a starved guest", boot, (double)c->waited_ms / 1000,
+	      (double)(now_mono_ms() - c->start_ms) / 1000, what);
+	return WAIT_FAILED;
+}
+
 /* Boot `boot`: waits for the agent of a new boot, the crash, or the deadline. */
 static enum wait_result wait_agent(struct attempt *a, unsigned boot, int64_t *ready_ms)
 {
 	const struct plan *plan = &a->env->matrix->plan;
-	int64_t start = now_mono_ms(), deadline = start + plan->agent_deadline_ms;
+	int64_t start = now_mono_ms();
+	enum guest_deadline gd = GUEST_DEADLINE_RUNNING;
+	struct guest_clock clock;
 	_cleanup_free_ char *last_why = NULL;
 
+	guest_clock_start(a, &clock, plan->agent_deadline_ms);
 	while (!cell_stopping(a)) {
 		enum wait_result w = watch(a, boot, now_mono_ms() + 250);
 		if (w != WAIT_READY)
 			return w;
-		if (now_mono_ms() >= deadline)
+		if ((gd = guest_clock_check(a, &clock)) != GUEST_DEADLINE_RUNNING)
 			break;
+		int64_t deadline = clock.start_ms + plan->agent_deadline_ms * GUEST_WAIT_CAP;
 		char *why = NULL;
 		int64_t attempt_deadline = now_mono_ms() + CONNECT_ATTEMPT_MS;
 		if (attempt_deadline > deadline)
@@ -433,6 +486,11 @@ static enum wait_result wait_agent(struct attempt *a, unsigned boot, int64_t *re
 	}
 	if (cell_stopping(a))
 		return WAIT_FAILED;
+	if (gd == GUEST_DEADLINE_STARVED)
+		return starved(a, boot, &clock, "reach its agent");
+	if (clock.waited_ms > 0)
+		log_info("%s: boot %u: no agent in %lld s of the VM's time (%lld s of waiting for a host CPU added)", a->key,
+			 boot, (long long)plan->agent_deadline_ms / 1000, (long long)clock.waited_ms / 1000);
 	log_debug("%s: boot %u: no agent: %s", a->key, boot, last_why ? last_why : "?");
 	return WAIT_HUNG;
 }
@@ -477,13 +535,20 @@ static enum wait_result settle(struct attempt *a, unsigned boot)
 			return w;
 		struct json *ans = NULL;
 		char *why = NULL;
+		struct guest_clock clock;
+		guest_clock_start(a, &clock, HEARTBEAT_MS);
 		int r = cell_agent_call(a, "version", HEARTBEAT_MS, &ans, &why);
 		json_free(ans);
 		free(why);
 		if (r != 0) {
-			/* a crash explains the silence; otherwise the guest hangs */
+			/* a crash explains the silence; a host that kept the VM from running during the
+			 * heartbeat explains it too (the lab's failure); otherwise the guest hangs */
 			w = watch(a, boot, now_mono_ms() + 2000);
-			return w == WAIT_READY ? WAIT_HUNG : w;
+			if (w != WAIT_READY)
+				return w;
+			if (guest_clock_check(a, &clock) == GUEST_DEADLINE_RUNNING && clock.waited_ms > 0)
+				return starved(a, boot, &clock, "answer a heartbeat");
+			return WAIT_HUNG;
 		}
 	} while (now_mono_ms() < end);
 	return WAIT_READY;

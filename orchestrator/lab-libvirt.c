@@ -598,6 +598,32 @@ int64_t lab_read_pressure(const char *path)
 	return total;
 }
 
+/* libvirt's "vcpu.N.delay": the vCPU threads' run-queue wait from the host's schedstat (remote too). */
+static int lv_domain_cpu_wait(struct lab_domain *d, int64_t *wait_ms)
+{
+	virDomainPtr doms[] = { d->dom, NULL };
+	virDomainStatsRecordPtr *records = NULL;
+	if (virDomainListGetStats(doms, VIR_DOMAIN_STATS_VCPU, &records, 0) != 1) {
+		virDomainStatsRecordListFree(records);
+		return -ENOTSUP;
+	}
+	unsigned long long total = 0;
+	unsigned n = 0;
+	for (int i = 0; i < records[0]->nparams; i++) {
+		const virTypedParameter *tp = &records[0]->params[i];
+		if (strstartswith(tp->field, "vcpu.") && strendswith(tp->field, ".delay") &&
+		    tp->type == VIR_TYPED_PARAM_ULLONG) {
+			total += tp->value.ul;
+			n++;
+		}
+	}
+	virDomainStatsRecordListFree(records);
+	if (!n)
+		return -ENOTSUP;
+	*wait_ms = (int64_t)(total / n / 1000000);
+	return 0;
+}
+
 /* CPU time from libvirt (works for remote hosts too); pressure from /proc when the host is ours. */
 static int lv_host_load(struct lab *lab, struct lab_host_load *out)
 {
@@ -643,6 +669,7 @@ static const struct lab_ops libvirt_ops = {
 	.list_owned = lv_list_owned,
 	.destroy_by_name = lv_destroy_by_name,
 	.host_load = lv_host_load,
+	.domain_cpu_wait = lv_domain_cpu_wait,
 	.close = lv_close,
 };
 

@@ -68,6 +68,9 @@ struct lab_ops {
 			  void (*fn)(const char *name, const char *owner, void *data), void *data);
 	/* Destroys a domain by name (cleanup of what a dead run left). */
 	int (*destroy_by_name)(struct lab *lab, const char *name);
+	/* Time the domain's vCPUs spent runnable but waiting for a host CPU (the guest's steal time),
+	 * cumulative, averaged over its vCPUs, in ms. 0, or a negative errno (-ENOTSUP). */
+	int (*domain_cpu_wait)(struct lab_domain *d, int64_t *wait_ms);
 	/* Reads the host's load counters (struct lab_host_load). 0, or a negative errno. */
 	int (*host_load)(struct lab *lab, struct lab_host_load *out);
 	void (*close)(struct lab *lab);

@@ -105,12 +105,32 @@ START_TEST(test_decide)
 }
 END_TEST
 
+/* A deadline on a guest counts the time the guest could run: the host's load stretches it, up to a
+ * cap after which nothing is judged (a starved guest is not a hung one). */
+START_TEST(test_guest_deadlines)
+{
+	/* an idle host: the plain deadline */
+	ck_assert_int_eq(cell_guest_deadline(44999, 0, 45000), GUEST_DEADLINE_RUNNING);
+	ck_assert_int_eq(cell_guest_deadline(45000, 0, 45000), GUEST_DEADLINE_PASSED);
+	ck_assert_int_eq(cell_guest_deadline(45000, -1, 45000), GUEST_DEADLINE_PASSED); /* the host does not say */
+	/* a busy host: 30 s of waiting for a CPU give the guest 30 s more */
+	ck_assert_int_eq(cell_guest_deadline(60000, 30000, 45000), GUEST_DEADLINE_RUNNING);
+	ck_assert_int_eq(cell_guest_deadline(75000, 30000, 45000), GUEST_DEADLINE_PASSED);
+	/* a host that never gave the guest its time: no hang can be told, past the cap */
+	ck_assert_int_eq(cell_guest_deadline(179999, 150000, 45000), GUEST_DEADLINE_RUNNING);
+	ck_assert_int_eq(cell_guest_deadline(180000, 150000, 45000), GUEST_DEADLINE_STARVED);
+	/* a guest that had its time is hung, whatever the wall clock says */
+	ck_assert_int_eq(cell_guest_deadline(180000, 135000, 45000), GUEST_DEADLINE_PASSED);
+}
+END_TEST
+
 static Suite *perf_suite(void)
 {
 	Suite *s = suite_create("perf");
 	TCase *tc = tcase_create("perf");
 	tcase_add_test(tc, test_pairs_cancel_the_host);
 	tcase_add_loop_test(tc, test_decide, 0, ARRAY_LENGTH(decisions));
+	tcase_add_test(tc, test_guest_deadlines);
 	suite_add_tcase(s, tc);
 	return s;
 }
