@@ -134,7 +134,7 @@ int image_build_seed(const char *iso_path, const char *instance_id, const char *
 			   "    ssh_authorized_keys:\n"
 			   "      - %s\n"
 			   "ssh_deletekeys: true\n"
-			   "ssh_genkeytypes: []\n"
+			   "ssh_genkeytypes: [ed25519]\n"
 			   "ssh_keys:\n"
 			   "  ed25519_private: |\n",
 		      client_pub);
