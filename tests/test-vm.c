@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "json.h"
 #include "test-common.h"
 
@@ -131,6 +132,28 @@ static size_t boots_with(const struct json *cell, const char *outcome, bool afte
 	return n;
 }
 
+/* Writes the latest run's HTML report (to dir; the default place when NULL) and returns its index. */
+static char *html_report(const char *dir)
+{
+	_cleanup_free_ char *out = NULL;
+	char *args[] = { "report", dir ? "-o" : NULL, (char *)dir, NULL };
+	ck_assert_int_eq(compatlab(&out, args), 0);
+	_cleanup_free_ char *index = dir ? xasprintf("%s/index.html", dir) : xstrndup(out, strcspn(out, "\n"));
+	char *html = NULL;
+	ck_assert_int_eq(read_file(index, 8 << 20, &html, NULL), 0);
+	return html;
+}
+
+/* Writes the latest run's JUnit and validates it against the schema kept in the tests. */
+static void assert_junit_valid(const char *name)
+{
+	_cleanup_free_ char *junit = xasprintf("%s/%s", state, name);
+	char *args[] = { "report", "--format", "junit", "-o", junit, NULL };
+	ck_assert_int_eq(compatlab(NULL, args), 0);
+	_cleanup_free_ char *xmllint = xasprintf("xmllint --noout --schema %s/junit.xsd %s", TEST_DATA_DIR, junit);
+	ck_assert_int_eq(system(xmllint), 0);
+}
+
 START_TEST(test_demo_matrix_verdicts)
 {
 	/* 1: product failures found */
@@ -167,23 +190,14 @@ START_TEST(test_demo_matrix_verdicts)
 	}
 	json_free(report);
 
-	/* the HTML report: the grid names every verdict, and no VM is left */
-	_cleanup_free_ char *out = NULL;
-	char *html_args[] = { "report", NULL };
-	ck_assert_int_eq(compatlab(&out, html_args), 0);
-	*strchr(out, '\n') = '\0';
-	_cleanup_free_ char *html = NULL;
-	ck_assert_int_eq(read_file(out, 8 << 20, &html, NULL), 0);
+	/* the HTML report: the grid names every verdict */
+	_cleanup_free_ char *html = html_report(NULL);
 	ck_assert_ptr_nonnull(strstr(html, "data-key=\"linux-test/q35-2cpu/demo-sensor/oob\" data-verdict=\"BOOT_LOOP\""));
 	ck_assert_ptr_nonnull(strstr(html, "data-key=\"linux-test/pc-1cpu/demo-sensor/hang\" data-verdict=\"HANG\""));
 	ck_assert_ptr_nonnull(strstr(html, "Content-Security-Policy"));
 
 	/* the JUnit of a real run validates against the schema kept in the tests */
-	_cleanup_free_ char *junit = xasprintf("%s/junit.xml", state);
-	char *junit_args[] = { "report", "--format", "junit", "-o", junit, NULL };
-	ck_assert_int_eq(compatlab(NULL, junit_args), 0);
-	_cleanup_free_ char *xmllint = xasprintf("xmllint --noout --schema %s/junit.xsd %s", TEST_DATA_DIR, junit);
-	ck_assert_int_eq(system(xmllint), 0);
+	assert_junit_valid("junit.xml");
 }
 END_TEST
 
@@ -436,10 +450,7 @@ START_TEST(test_kernel_reports)
 
 	/* the cell page shows the report with its console excerpt */
 	_cleanup_free_ char *dir = xasprintf("%s/report-kr", state);
-	char *html_args[] = { "report", "-o", dir, NULL };
-	ck_assert_int_eq(compatlab(NULL, html_args), 0);
-	_cleanup_free_ char *index = xasprintf("%s/index.html", dir), *html = NULL;
-	ck_assert_int_eq(read_file(index, 8 << 20, &html, NULL), 0);
+	_cleanup_free_ char *html = html_report(dir);
 	const char *td = strstr(html, "data-key=\"linux-test/pc-1cpu/demo-sensor/warn\" data-verdict=\"KERNEL_WARNING\"><a href=\"");
 	ck_assert_ptr_nonnull(td);
 	td = strstr(td, "href=\"") + 6;
@@ -450,11 +461,7 @@ START_TEST(test_kernel_reports)
 	ck_assert_ptr_nonnull(strstr(html, "Kernel reports after install (2)"));
 
 	/* the JUnit validates; the gate keeps the warning versions out of the ring that blocks on it */
-	_cleanup_free_ char *junit = xasprintf("%s/junit-kr.xml", state);
-	char *junit_args[] = { "report", "--format", "junit", "-o", junit, NULL };
-	ck_assert_int_eq(compatlab(NULL, junit_args), 0);
-	_cleanup_free_ char *xmllint = xasprintf("xmllint --noout --schema %s/junit.xsd %s", TEST_DATA_DIR, junit);
-	ck_assert_int_eq(system(xmllint), 0);
+	assert_junit_valid("junit-kr.xml");
 	_cleanup_free_ char *policy = xasprintf("%s/kernel-policy.yaml", state);
 	static const char policy_text[] = "name: kernel-reports\nrings:\n"
 					  "  - name: canary\n    block_on: [CRASH, BOOT_LOOP, HANG]\n"
@@ -776,6 +783,135 @@ START_TEST(test_killed_run_is_cleaned_up_and_resumed)
 }
 END_TEST
 
+/* The Debian images (images/build-debian-image): the prepared one in the catalog, the cloud one
+ * (cloud-init, no agent, no keys) beside it for import. Both from one cache of Debian trees. */
+static void build_debian_images(void)
+{
+	build_image();
+	static const char *const variants[] = { "--agent", "--cloud" };
+	for (size_t i = 0; i < ARRAY_LENGTH(variants); i++) {
+		_cleanup_free_ char *cmd = xasprintf("%s/images/build-debian-image %s %s --out %s/%s --cache %s/debian >> "
+						     "%s/debian-image.log 2>&1",
+						     TEST_SOURCE_DIR, variants[i], i == 0 ? getenv("COMPATLAB_AGENT") : "",
+						     state, i == 0 ? "images" : "cloud", getenv("COMPATLAB_IMAGE_CACHE"), state);
+		if (system(cmd) != 0) {
+			_cleanup_free_ char *path = xasprintf("%s/debian-image.log", state), *log = NULL;
+			read_file_tail(path, 8192, &log, NULL);
+			ck_abort_msg("build-debian-image %s failed:\n%s", variants[i], log ? log : "");
+		}
+	}
+}
+
+static struct image *catalog_entry(const char *name)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/images", state);
+	struct conf_error err = { 0 };
+	struct image *img = catalog_load(dir, name, &err);
+	ck_assert_msg(img, "%s", err.reason ? err.reason : "?");
+	return img;
+}
+
+/* image check NAME: the agent answered, and the guest said it runs Debian 12. */
+static void assert_image_checks(const char *name)
+{
+	_cleanup_free_ char *out = NULL;
+	char *args[] = { "image", "check", (char *)name, NULL };
+	int rc = compatlab(&out, args);
+	ck_assert_msg(rc == 0, "image check %s exited %d: %s (log %s/compatlab-%d-%d.log)", name, rc, out, state,
+		      (int)getpid(), log_seq);
+	ck_assert_msg(strstr(out, "agent answered") && strstr(out, "os: Debian GNU/Linux 12 (bookworm)"), "%s", out);
+	ck_assert_msg(strstr(out, "kernel: 6."), "%s", out);
+}
+
+/* A real distribution's disk, imported from the formats customers bring (qcow2 as built, raw and
+ * VHDX converted here), boots from its own root filesystem and answers: image check. */
+START_TEST(test_image_import_formats)
+{
+	struct image *deb = catalog_entry("debian-12");
+	static const struct {
+		const char *name, *format, *bus;
+	} imports[] = { { "deb-qcow2", NULL, NULL }, { "deb-raw", "raw", NULL }, { "deb-vhdx", "vhdx", "sata" } };
+	for (size_t i = 0; i < ARRAY_LENGTH(imports); i++) {
+		_cleanup_free_ char *file = NULL;
+		if (imports[i].format) {
+			file = xasprintf("%s/source.%s", state, imports[i].format);
+			_cleanup_free_ char *cmd = xasprintf("qemu-img convert -O %s %s %s", imports[i].format, deb->disk, file);
+			ck_assert_int_eq(system(cmd), 0);
+		} else {
+			file = xstrdup(deb->disk);
+		}
+		char *args[] = { "image", "import", (char *)imports[i].name, file, "--kernel", deb->kernel, "--initrd",
+				 deb->initrd, "--cmdline", deb->cmdline, "--key", deb->agent_key, "--host-key",
+				 deb->agent_host_key, "--build", "Debian 12 (imported)",
+				 imports[i].bus ? "--disk-bus" : NULL, (char *)imports[i].bus, NULL };
+		_cleanup_free_ char *out = NULL;
+		ck_assert_int_eq(compatlab(&out, args), 0);
+		ck_assert_msg(strstr(out, "sha256 "), "%s", out);
+		if (imports[i].format)
+			unlink(file);
+		assert_image_checks(imports[i].name);
+	}
+	image_free(deb);
+
+	_cleanup_free_ char *list = NULL;
+	char *args[] = { "image", "list", NULL };
+	ck_assert_int_eq(compatlab(&list, args), 0);
+	ck_assert_msg(strstr(list, "deb-vhdx") && strstr(list, "kernel bios sata") && strstr(list, "linux-test"), "%s", list);
+}
+END_TEST
+
+/* An unmodified cloud image: no agent, no key in it. The seed brings both at the first boot. */
+START_TEST(test_cloud_image)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/cloud/debian-12-cloud", state);
+	_cleanup_free_ char *disk = path_join(dir, "disk.qcow2"), *kernel = path_join(dir, "vmlinuz");
+	_cleanup_free_ char *initrd = path_join(dir, "initrd.img");
+	struct image *deb = catalog_entry("debian-12");
+	char *args[] = { "image", "import", "deb-cloud", disk, "--kernel", kernel, "--initrd", initrd, "--cmdline",
+			 deb->cmdline, "--cloud-init", "--agent", getenv("COMPATLAB_AGENT"), "--build", "Debian 12 cloud", NULL };
+	_cleanup_free_ char *out = NULL;
+	ck_assert_int_eq(compatlab(&out, args), 0);
+	ck_assert_msg(strstr(out, "cloud-init seed "), "%s", out);
+	image_free(deb);
+	assert_image_checks("deb-cloud");
+}
+END_TEST
+
+/* The demo matrix on the Debian image: the same verdicts as on the test guest, with systemd
+ * loading the sensor at boot; the report names the OS each row ran. */
+START_TEST(test_demo_matrix_on_debian)
+{
+	struct json *report = run_matrix("demo-debian.yaml", 1);
+	static const char *const profiles[] = { "pc-1cpu", "q35-2cpu" };
+	for (size_t p = 0; p < ARRAY_LENGTH(profiles); p++) {
+		const struct json *good = cell_of(report, profiles[p], "good");
+		ck_assert_msg(streq(json_get_string(good, "verdict", ""), "PASS"), "%s/good: %s: %s", profiles[p],
+			      json_get_string(good, "verdict", ""), json_get_string(good, "reason", ""));
+		ck_assert_str_eq(json_get_string(good, "os", ""), "Debian GNU/Linux 12 (bookworm)");
+		ck_assert(strstartswith(json_get_string(good, "kernel", ""), "6."));
+		ck_assert_uint_eq(boots_with(good, "ok", true), 2);
+
+		const struct json *oob = cell_of(report, profiles[p], "oob");
+		ck_assert_msg(streq(json_get_string(oob, "verdict", ""), "BOOT_LOOP"), "%s/oob: %s: %s", profiles[p],
+			      json_get_string(oob, "verdict", ""), json_get_string(oob, "reason", ""));
+		const struct json *crashes = json_get(oob, "crashes");
+		ck_assert_uint_ge(crashes->n, 2);
+		for (size_t i = 0; i < crashes->n; i++) {
+			ck_assert_str_eq(json_get_string(crashes->items[i], "module", ""), "compatlab_sensor");
+			ck_assert(strstartswith(json_get_string(crashes->items[i], "title", ""), "BUG: unable to handle page fault"));
+		}
+
+		const struct json *hang = cell_of(report, profiles[p], "hang");
+		ck_assert_msg(streq(json_get_string(hang, "verdict", ""), "HANG"), "%s/hang: %s: %s", profiles[p],
+			      json_get_string(hang, "verdict", ""), json_get_string(hang, "reason", ""));
+	}
+	json_free(report);
+	_cleanup_free_ char *html = html_report(NULL);
+	assert_junit_valid("junit-debian.xml");
+	ck_assert_ptr_nonnull(strstr(html, "<div class=\"row-os\">Debian GNU/Linux 12 (bookworm) · 6."));
+}
+END_TEST
+
 static Suite *vm_suite(void)
 {
 	Suite *s = suite_create("vm");
@@ -802,6 +938,14 @@ static Suite *vm_suite(void)
 	tcase_add_unchecked_fixture(kr, build_image, remove_state);
 	tcase_add_test(kr, test_kernel_reports);
 	suite_add_tcase(s, kr);
+	/* a real distribution and imported images (CK_RUN_CASE=images) */
+	TCase *images = tcase_create("images");
+	tcase_set_timeout(images, 2400);
+	tcase_add_unchecked_fixture(images, build_debian_images, remove_state);
+	tcase_add_test(images, test_image_import_formats);
+	tcase_add_test(images, test_cloud_image);
+	tcase_add_test(images, test_demo_matrix_on_debian);
+	suite_add_tcase(s, images);
 	return s;
 }
 
