@@ -178,18 +178,6 @@ out:
 	return r;
 }
 
-static bool safe_name(const char *name)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n > 64 || name[0] == '.' || name[0] == '-')
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-		      *p == '_' || *p == '.'))
-			return false;
-	return true;
-}
-
 static int copy_into(const char *src, const char *dst, size_t max, char **why)
 {
 	_cleanup_free_ char *data = NULL;
@@ -259,7 +247,7 @@ int image_import(const char *dir, const struct image_import *opt, char **why)
 	uint64_t size = 0;
 	int r;
 
-	if (!safe_name(opt->name)) {
+	if (!name_is_safe(opt->name)) {
 		*why = xasprintf("image name '%s' must be 1-64 letters, digits, '-', '_' or '.'", opt->name);
 		return -EINVAL;
 	}

@@ -17,22 +17,11 @@ static const struct plan plan_defaults = {
 	.perf_threshold = 0.25,
 };
 
-/* Names appear in cell keys, file names and domain names: keep them to a safe alphabet. */
 static int check_name(struct conf_doc *doc, yaml_node_t *map, const char *key, const char *name,
 		      struct conf_error *err)
 {
-	size_t len = strlen(name);
-	if (len == 0 || len > 64)
-		goto bad;
-	for (const char *p = name; *p; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-' || *p == '_' || *p == '.'))
-			goto bad;
-	}
-	if (name[0] == '.' || name[0] == '-')
-		goto bad;
-	return 0;
-bad:
+	if (name_is_safe(name))
+		return 0;
 	return conf_fail(doc, conf_get(doc, map, key), err,
 			 "'%s' must be 1-64 characters of letters, digits, '-', '_' or '.', not '%s'", key, name);
 }

@@ -537,3 +537,15 @@ int run_command(char *const argv[], size_t max_out, char **out, char **why)
 	strbuf_release(&e);
 	return ok ? 0 : -EIO;
 }
+
+bool name_is_safe(const char *name)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > 64 || name[0] == '.' || name[0] == '-')
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_' || *p == '.'))
+			return false;
+	return true;
+}

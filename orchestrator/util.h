@@ -58,6 +58,9 @@ void sleep_ms(int64_t ms);
 bool streq(const char *a, const char *b);
 bool strstartswith(const char *s, const char *prefix);
 bool strendswith(const char *s, const char *suffix);
+/* Names appear in cell keys, file names and domain names: 1-64 letters, digits, '-', '_' or '.',
+ * not starting with '.' or '-'. */
+bool name_is_safe(const char *name);
 /* Levenshtein distance, for "did you mean" hints. */
 size_t str_distance(const char *a, const char *b);
 
